@@ -26,14 +26,14 @@ struct ByteView
     ByteView() = default;
 
     ByteView(const uint8_t* d, size_t n)
-        : data(d),
-          size(n)
+      : data(d)
+      , size(n)
     {
     }
 
     ByteView(const Bytes& b)
-        : data(b.data()),
-          size(b.size())
+      : data(b.data())
+      , size(b.size())
     {
     }
 

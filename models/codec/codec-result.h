@@ -16,38 +16,38 @@ namespace tunnelsim
 /** Reason a packet was rejected by the codec. Stable names: they appear in results JSON. */
 enum class DecodeError : uint8_t
 {
-    Truncated,           ///< fewer bytes than the header or its length fields require
-    BadLength,           ///< a length field disagrees with the bytes present
-    BadHeaderChecksum,   ///< IPv4 header checksum or GRE checksum does not verify
-    UnsupportedVersion,  ///< IP version other than 4, GRE version other than 0
-    ReservedBitsSet,     ///< a reserved field that must be zero is not (GRE Reserved0)
-    BadIcv,              ///< ESP integrity check value does not verify
-    Replayed,            ///< ESP sequence number already seen or left of the window
-    BadPadding,          ///< ESP padding bytes are not 1, 2, 3, ... (RFC 4303 s2.4)
-    BadPadLength,        ///< ESP pad length points outside the decrypted payload
-    BadBlockSize,        ///< CBC ciphertext is not a multiple of the block size
-    UnknownSpi,          ///< no inbound SA for this SPI
-    SequenceExhausted,   ///< outbound counter would wrap; the SA must be rekeyed
-    CryptoFailure,       ///< OpenSSL refused an operation (never expected on valid input)
+    Truncated,          ///< fewer bytes than the header or its length fields require
+    BadLength,          ///< a length field disagrees with the bytes present
+    BadHeaderChecksum,  ///< IPv4 header checksum or GRE checksum does not verify
+    UnsupportedVersion, ///< IP version other than 4, GRE version other than 0
+    ReservedBitsSet,    ///< a reserved field that must be zero is not (GRE Reserved0)
+    BadIcv,             ///< ESP integrity check value does not verify
+    Replayed,           ///< ESP sequence number already seen or left of the window
+    BadPadding,         ///< ESP padding bytes are not 1, 2, 3, ... (RFC 4303 s2.4)
+    BadPadLength,       ///< ESP pad length points outside the decrypted payload
+    BadBlockSize,       ///< CBC ciphertext is not a multiple of the block size
+    UnknownSpi,         ///< no inbound SA for this SPI
+    SequenceExhausted,  ///< outbound counter would wrap; the SA must be rekeyed
+    CryptoFailure,      ///< OpenSSL refused an operation (never expected on valid input)
 };
 
 /** Return the stable lowercase name of @p error, e.g. "bad-icv". */
 std::string_view ToString(DecodeError error);
 
 /**
- * A value or a DecodeError. A small stand-in for C++23 std::expected, which C++17 lacks.
+ * A value or a DecodeError. A small replacement for C++23 std::expected, which C++17 lacks.
  */
-template <typename T>
+template<typename T>
 class Result
 {
   public:
     Result(T value)
-        : m_storage(std::in_place_index<0>, std::move(value))
+      : m_storage(std::in_place_index<0>, std::move(value))
     {
     }
 
     Result(DecodeError error)
-        : m_storage(std::in_place_index<1>, error)
+      : m_storage(std::in_place_index<1>, error)
     {
     }
 
