@@ -12,6 +12,12 @@
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *   |                 Sequence Number (Optional)                    |
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * Limitations:
+ * - Version 0 only: version 1 (the enhanced GRE of PPTP, RFC 2637) is rejected.
+ * - The RFC 1701 routing and source-route fields are rejected, not parsed.
+ * - The sequence number is carried, not checked: ordering (RFC 2890 s2.2) belongs to the
+ *   tunnel device.
  */
 #ifndef TUNNELSIM_CODEC_GRE_HEADER_H
 #define TUNNELSIM_CODEC_GRE_HEADER_H
@@ -35,7 +41,7 @@ struct GreHeader
     bool keyPresent = false;      ///< K bit (RFC 2890 s2.1)
     bool sequencePresent = false; ///< S bit (RFC 2890 s2.1)
     uint16_t protocolType = kGreProtocolIpv4;
-    uint16_t checksum = 0;        ///< as read by Decode; Encode computes its own
+    uint16_t checksum = 0; ///< as read by Decode; Encode computes its own
     uint32_t key = 0;
     uint32_t sequence = 0;
 
