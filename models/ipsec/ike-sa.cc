@@ -1,0 +1,744 @@
+#include "ike-sa.h"
+
+#include "ike-endpoint.h"
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tunnelsim
+{
+
+NS_LOG_COMPONENT_DEFINE("IkeSa");
+
+namespace
+{
+
+/// RFC 4303 s2.1: SPI values 1 to 255 are reserved by IANA, 0 is for local use.
+constexpr uint32_t kMinEspSpi = 256;
+
+} // namespace
+
+std::string_view
+ToString(IkeSaState state)
+{
+    switch (state)
+    {
+        case IkeSaState::Connecting:
+            return "connecting";
+        case IkeSaState::Established:
+            return "established";
+        case IkeSaState::Closed:
+            return "closed";
+        case IkeSaState::Failed:
+            return "failed";
+        case IkeSaState::TimedOut:
+            return "timed-out";
+    }
+    return "unknown";
+}
+
+IkeSa::IkeSa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator)
+  : m_endpoint(endpoint)
+  , m_connectionIndex(connectionIndex)
+  , m_initiator(initiator)
+  , m_started(ns3::Simulator::Now())
+{
+}
+
+IkeSa::~IkeSa()
+{
+    if (m_outstanding)
+    {
+        m_outstanding->retransmitEvent.Cancel();
+        m_outstanding->deadlineEvent.Cancel();
+    }
+    for (ChildSa& child : m_children)
+    {
+        child.rekeyEvent.Cancel();
+        child.expireEvent.Cancel();
+    }
+    m_livenessEvent.Cancel();
+}
+
+const IkeConnection&
+IkeSa::Connection() const
+{
+    return m_endpoint.GetConnection(m_connectionIndex);
+}
+
+const std::string&
+IkeSa::Name() const
+{
+    return Connection().name;
+}
+
+bool
+IkeSa::CoversPair(const SelectorPair& pair) const
+{
+    if (m_runningChild && m_runningChild->pair == pair)
+    {
+        return true;
+    }
+    for (const ChildTask& task : m_pendingChildren)
+    {
+        if (task.pair == pair)
+        {
+            return true;
+        }
+    }
+    return std::any_of(m_children.begin(), m_children.end(),
+                       [&pair](const ChildSa& child)
+                       {
+                           return !child.replaced && child.configuredPair == pair;
+                       });
+}
+
+size_t
+IkeSa::ActiveChildCount() const
+{
+    return std::count_if(m_children.begin(), m_children.end(),
+                         [](const ChildSa& child)
+                         {
+                             return !child.replaced && child.inboundInstalled
+                                    && child.outboundInstalled;
+                         });
+}
+
+Bytes
+IkeSa::RandomBytes(size_t count) const
+{
+    return m_endpoint.RandomBytes(count);
+}
+
+uint32_t
+IkeSa::NewEspSpi() const
+{
+    uint32_t spi = 0;
+    do
+    {
+        spi = m_endpoint.RandomUint32();
+    } while (spi < kMinEspSpi);
+    return spi;
+}
+
+void
+IkeSa::RecordReceived(const IkeMessage& message, size_t size, bool isResponse)
+{
+    IkeMessageRecord record;
+    record.connection = Name();
+    record.version = Connection().version;
+    record.exchange = static_cast<IkeExchange>(message.header.exchangeType);
+    record.response = isResponse;
+    record.messageId = message.header.messageId;
+    record.size = static_cast<uint32_t>(size);
+    m_endpoint.RecordReceived(record);
+}
+
+void
+IkeSa::RequestChild(const SelectorPair& pair, const std::optional<SelectorPair>& trigger)
+{
+    NS_LOG_FUNCTION(this << pair.ToString());
+
+    if (CoversPair(pair))
+    {
+        return;
+    }
+    ChildTask task;
+    task.pair = pair;
+    task.trigger = trigger;
+    task.started = ns3::Simulator::Now();
+    m_pendingChildren.push_back(task);
+    EnqueueTask(
+        [this]()
+        {
+            if (m_pendingChildren.empty())
+            {
+                RunNextTask();
+                return;
+            }
+            m_runningChild = m_pendingChildren.front();
+            m_pendingChildren.pop_front();
+            StartChildExchange(*m_runningChild);
+        });
+}
+
+void
+IkeSa::Close(bool notifyPeer)
+{
+    NS_LOG_FUNCTION(this << notifyPeer);
+
+    auto finish = [this]()
+    {
+        while (!m_children.empty())
+        {
+            RemoveChild(m_children.front().id);
+        }
+        for (const ChildTask& task : m_pendingChildren)
+        {
+            m_endpoint.ChildFailed(m_connectionIndex, task.pair);
+        }
+        m_pendingChildren.clear();
+        m_runningChild.reset();
+        m_tasks.clear();
+        if (m_state == IkeSaState::Established || m_state == IkeSaState::Connecting)
+        {
+            m_state = IkeSaState::Closed;
+        }
+        m_livenessEvent.Cancel();
+        m_endpoint.ScheduleRemoval(this);
+    };
+    if (notifyPeer && m_state == IkeSaState::Established)
+    {
+        // Nothing else may start on this SA; the delete goes out after the current request.
+        m_tasks.clear();
+        m_pendingChildren.clear();
+        EnqueueTask(
+            [this, finish]()
+            {
+                SendIkeDelete(finish);
+            });
+        return;
+    }
+    finish();
+}
+
+const Bytes&
+IkeSa::SendRequest(const IkeMessage& message, bool isResponse,
+                   std::function<void(const IkeMessage&)> onAnswer, std::function<void()> onTimeout,
+                   std::optional<ns3::Time> deadline)
+{
+    OutstandingRequest request;
+    request.messageId = message.header.messageId;
+    request.onAnswer = std::move(onAnswer);
+    request.onTimeout = std::move(onTimeout);
+    request.bytes = Transmit(message, isResponse, 0);
+    request.record.connection = Name();
+    request.record.version = Connection().version;
+    request.record.exchange = static_cast<IkeExchange>(message.header.exchangeType);
+    request.record.response = isResponse;
+    request.record.messageId = message.header.messageId;
+    request.record.size = static_cast<uint32_t>(request.bytes.size());
+    request.transmissions = 1;
+    m_outstanding = std::move(request);
+    m_outstanding->retransmitEvent
+        = ns3::Simulator::Schedule(m_endpoint.GetRetransmitTimeout(), &IkeSa::Retransmit, this);
+    if (deadline)
+    {
+        m_outstanding->deadlineEvent = ns3::Simulator::Schedule(*deadline, &IkeSa::GiveUp, this);
+    }
+    return m_outstanding->bytes;
+}
+
+void
+IkeSa::Retransmit()
+{
+    if (!m_outstanding)
+    {
+        return;
+    }
+    const uint32_t retransmitted = m_outstanding->transmissions - 1;
+    if (retransmitted >= m_endpoint.GetRetransmitTries())
+    {
+        GiveUp();
+        return;
+    }
+    NS_LOG_LOGIC(Name() << ": retransmission " << retransmitted + 1 << " of "
+                        << ToString(m_outstanding->record.exchange) << " message ID "
+                        << m_outstanding->messageId);
+    IkeMessageRecord record = m_outstanding->record;
+    record.retransmission = m_outstanding->transmissions;
+    m_endpoint.SendDatagram(m_connectionIndex, m_outstanding->bytes, m_useNatPort);
+    m_endpoint.RecordSent(record);
+    m_endpoint.Counters().retransmissions++;
+    // strongSwan's schedule: the n-th wait is timeout * base^n (n = 0 for the first send).
+    const double factor = std::pow(m_endpoint.GetRetransmitBase(), m_outstanding->transmissions);
+    m_outstanding->transmissions++;
+    m_outstanding->retransmitEvent = ns3::Simulator::Schedule(
+        m_endpoint.GetRetransmitTimeout() * factor, &IkeSa::Retransmit, this);
+}
+
+void
+IkeSa::GiveUp()
+{
+    if (!m_outstanding)
+    {
+        return;
+    }
+    NS_LOG_LOGIC(Name() << ": no answer to " << ToString(m_outstanding->record.exchange)
+                        << " after " << m_outstanding->transmissions << " transmissions");
+    m_outstanding->retransmitEvent.Cancel();
+    m_outstanding->deadlineEvent.Cancel();
+    auto onTimeout = std::move(m_outstanding->onTimeout);
+    m_outstanding.reset();
+    if (onTimeout)
+    {
+        onTimeout();
+    }
+}
+
+bool
+IkeSa::DeliverAnswer(const IkeMessage& message)
+{
+    if (!m_outstanding)
+    {
+        return false;
+    }
+    m_outstanding->retransmitEvent.Cancel();
+    m_outstanding->deadlineEvent.Cancel();
+    auto onAnswer = std::move(m_outstanding->onAnswer);
+    m_outstanding.reset();
+    if (onAnswer)
+    {
+        onAnswer(message);
+    }
+    RunNextTask();
+    return true;
+}
+
+Bytes
+IkeSa::Transmit(const IkeMessage& message, bool isResponse, uint32_t retransmission)
+{
+    std::optional<IkeProtection> protection;
+    if (message.encrypted)
+    {
+        protection = OutboundProtection();
+    }
+    const Bytes bytes = EncodeIkeMessage(message, protection ? &*protection : nullptr);
+    m_endpoint.SendDatagram(m_connectionIndex, bytes, m_useNatPort);
+
+    IkeMessageRecord record;
+    record.connection = Name();
+    record.version = Connection().version;
+    record.exchange = static_cast<IkeExchange>(message.header.exchangeType);
+    record.response = isResponse;
+    record.messageId = message.header.messageId;
+    record.size = static_cast<uint32_t>(bytes.size());
+    record.retransmission = retransmission;
+    m_endpoint.RecordSent(record);
+    return bytes;
+}
+
+const Bytes&
+IkeSa::SendResponse(const IkeMessage& message, const Bytes& requestBytes)
+{
+    m_lastRequest = requestBytes;
+    m_lastResponse = Transmit(message, true, 0);
+    m_lastResponseRecord.connection = Name();
+    m_lastResponseRecord.version = Connection().version;
+    m_lastResponseRecord.exchange = static_cast<IkeExchange>(message.header.exchangeType);
+    m_lastResponseRecord.response = true;
+    m_lastResponseRecord.messageId = message.header.messageId;
+    m_lastResponseRecord.size = static_cast<uint32_t>(m_lastResponse.size());
+    return m_lastResponse;
+}
+
+bool
+IkeSa::ResendCachedResponse(const Bytes& requestBytes)
+{
+    if (m_lastResponse.empty() || requestBytes != m_lastRequest)
+    {
+        return false;
+    }
+    // RFC 7296 s2.1: a retransmitted request gets the same response again.
+    NS_LOG_LOGIC(Name() << ": repeated request, sending the cached response again");
+    m_endpoint.SendDatagram(m_connectionIndex, m_lastResponse, m_useNatPort);
+    IkeMessageRecord record = m_lastResponseRecord;
+    record.retransmission = 1;
+    m_endpoint.RecordSent(record);
+    m_endpoint.Counters().responsesRetransmitted++;
+    return true;
+}
+
+void
+IkeSa::SendOneWay(const IkeMessage& message, bool isResponse)
+{
+    Transmit(message, isResponse, 0);
+}
+
+std::optional<IkeMessage>
+IkeSa::Decode(const Bytes& bytes, bool isResponse)
+{
+    const std::optional<IkeProtection> protection = InboundProtection();
+    auto decoded = DecodeIkeMessage(bytes, protection ? &*protection : nullptr);
+    if (!decoded)
+    {
+        NS_LOG_WARN(Name() << ": dropping IKE message: " << ToString(decoded.Error()));
+        m_endpoint.RecordDrop(decoded.Error() == DecodeError::BadIcv ? IkeDropReason::BadIcv
+                                                                     : IkeDropReason::Malformed);
+        return std::nullopt;
+    }
+    RecordReceived(decoded.Value(), bytes.size(), isResponse);
+    return std::move(decoded).Value();
+}
+
+void
+IkeSa::EnqueueTask(std::function<void()> task)
+{
+    m_tasks.push_back(std::move(task));
+    RunNextTask();
+}
+
+void
+IkeSa::RunNextTask()
+{
+    if (m_state != IkeSaState::Established || m_outstanding || m_runningChild || m_tasks.empty())
+    {
+        return;
+    }
+    auto task = std::move(m_tasks.front());
+    m_tasks.pop_front();
+    task();
+}
+
+void
+IkeSa::SetEstablished()
+{
+    NS_LOG_FUNCTION(this);
+
+    m_state = IkeSaState::Established;
+    m_endpoint.Counters().ikeSasEstablished++;
+    IkeNegotiationRecord record;
+    record.connection = Name();
+    record.kind = IkeNegotiationKind::IkeSa;
+    record.initiator = m_initiator;
+    record.started = m_started;
+    record.finished = ns3::Simulator::Now();
+    m_endpoint.RecordFinished(record);
+    if (Connection().dpdDelay.IsStrictlyPositive())
+    {
+        ScheduleLivenessCheck();
+    }
+}
+
+void
+IkeSa::Fail(IkeNegotiationKind kind, IkeFailureReason reason, const std::string& detail,
+            IkeSaState state, const std::optional<SelectorPair>& selectors)
+{
+    NS_LOG_FUNCTION(this << ToString(reason));
+
+    IkeFailure failure;
+    failure.connection = Name();
+    failure.kind = kind;
+    failure.reason = reason;
+    failure.initiator = m_initiator;
+    failure.selectors = selectors;
+    failure.detail = detail;
+    failure.time = ns3::Simulator::Now();
+    m_endpoint.RecordFailure(failure);
+
+    if (m_runningChild)
+    {
+        m_endpoint.ChildFailed(m_connectionIndex, m_runningChild->pair);
+    }
+    if (m_outstanding)
+    {
+        m_outstanding->retransmitEvent.Cancel();
+        m_outstanding->deadlineEvent.Cancel();
+        m_outstanding.reset();
+    }
+    Close(false);
+    m_state = state;
+}
+
+void
+IkeSa::FailChild(const ChildTask& task, IkeFailureReason reason, const std::string& detail,
+                 bool initiatedHere)
+{
+    NS_LOG_FUNCTION(this << task.pair.ToString() << ToString(reason));
+
+    IkeFailure failure;
+    failure.connection = Name();
+    failure.kind = task.rekeyChildId ? IkeNegotiationKind::Rekey : IkeNegotiationKind::ChildSa;
+    failure.reason = reason;
+    failure.initiator = initiatedHere;
+    failure.selectors = task.pair;
+    failure.detail = detail;
+    failure.time = ns3::Simulator::Now();
+    m_endpoint.RecordFailure(failure);
+    m_endpoint.ChildFailed(m_connectionIndex, task.pair);
+    if (initiatedHere)
+    {
+        m_runningChild.reset();
+    }
+}
+
+IkeSa::ChildSa&
+IkeSa::AddChild(const ChildSaParameters& parameters, const SelectorPair& configuredPair,
+                bool initiatedHere)
+{
+    ChildSa child;
+    child.id = m_nextChildId++;
+    child.parameters = parameters;
+    child.configuredPair = configuredPair;
+    child.initiatedHere = initiatedHere;
+    m_children.push_back(child);
+    return m_children.back();
+}
+
+IkeSa::ChildSa*
+IkeSa::FindChild(uint32_t id)
+{
+    for (ChildSa& child : m_children)
+    {
+        if (child.id == id)
+        {
+            return &child;
+        }
+    }
+    return nullptr;
+}
+
+IkeSa::ChildSa*
+IkeSa::FindChildByInboundSpi(uint32_t spi)
+{
+    for (ChildSa& child : m_children)
+    {
+        if (child.parameters.inboundSpi == spi)
+        {
+            return &child;
+        }
+    }
+    return nullptr;
+}
+
+IkeSa::ChildSa*
+IkeSa::FindChildByOutboundSpi(uint32_t spi)
+{
+    for (ChildSa& child : m_children)
+    {
+        if (child.parameters.outboundSpi == spi)
+        {
+            return &child;
+        }
+    }
+    return nullptr;
+}
+
+void
+IkeSa::InstallInbound(ChildSa& child)
+{
+    if (!child.inboundInstalled)
+    {
+        child.inboundInstalled = true;
+        m_endpoint.InstallChild(ChildSaAction::InstallInbound, child.parameters);
+    }
+}
+
+void
+IkeSa::InstallOutbound(ChildSa& child)
+{
+    if (!child.outboundInstalled)
+    {
+        child.outboundInstalled = true;
+        m_endpoint.InstallChild(ChildSaAction::InstallOutbound, child.parameters);
+    }
+}
+
+void
+IkeSa::RemoveOutbound(ChildSa& child)
+{
+    if (child.outboundInstalled)
+    {
+        child.outboundInstalled = false;
+        m_endpoint.InstallChild(ChildSaAction::RemoveOutbound, child.parameters);
+    }
+}
+
+void
+IkeSa::RemoveChild(uint32_t id)
+{
+    auto it = std::find_if(m_children.begin(), m_children.end(),
+                           [id](const ChildSa& child)
+                           {
+                               return child.id == id;
+                           });
+    if (it == m_children.end())
+    {
+        return;
+    }
+    it->rekeyEvent.Cancel();
+    it->expireEvent.Cancel();
+    RemoveOutbound(*it);
+    if (it->inboundInstalled)
+    {
+        it->inboundInstalled = false;
+        m_endpoint.InstallChild(ChildSaAction::RemoveInbound, it->parameters);
+    }
+    m_children.erase(it);
+}
+
+ChildSaParameters
+IkeSa::MakeChildParameters(const EspProposalTerms& terms, uint32_t inboundSpi, uint32_t outboundSpi,
+                           const std::vector<SelectorPair>& localPairs,
+                           bool exchangeInitiator) const
+{
+    const IkeConnection& connection = Connection();
+    ChildSaParameters parameters;
+    parameters.connection = connection.name;
+    parameters.inboundSpi = inboundSpi;
+    parameters.outboundSpi = outboundSpi;
+    parameters.suite = terms.suite;
+    parameters.extendedSequenceNumbers = terms.esn;
+    // Both ends derive the same keys: the direction is named by the exchange's roles,
+    // as KEYMAT is in RFC 7296 s2.17.
+    const SaKeyDirection outbound = exchangeInitiator ? SaKeyDirection::InitiatorToResponder
+                                                      : SaKeyDirection::ResponderToInitiator;
+    const SaKeyDirection inbound = exchangeInitiator ? SaKeyDirection::ResponderToInitiator
+                                                     : SaKeyDirection::InitiatorToResponder;
+    parameters.outboundKeys
+        = DeriveSaKeys(m_endpoint.GetSeed(), outboundSpi, outbound, terms.suite);
+    parameters.inboundKeys = DeriveSaKeys(m_endpoint.GetSeed(), inboundSpi, inbound, terms.suite);
+    parameters.selectors = localPairs;
+    parameters.localAddress = connection.localAddress;
+    parameters.remoteAddress = connection.remoteAddress;
+    parameters.lifetime = connection.childLifetime;
+    parameters.initiator = exchangeInitiator;
+    return parameters;
+}
+
+void
+IkeSa::ChildEstablished(ChildSa& child, const ChildTask& task)
+{
+    NS_LOG_FUNCTION(this << child.parameters.inboundSpi << child.parameters.outboundSpi);
+
+    IkeNegotiationRecord record;
+    record.connection = Name();
+    record.kind = task.rekeyChildId ? IkeNegotiationKind::Rekey : IkeNegotiationKind::ChildSa;
+    record.initiator = child.initiatedHere;
+    record.selectors = task.pair;
+    record.started = task.started;
+    record.finished = ns3::Simulator::Now();
+    m_endpoint.RecordFinished(record);
+    if (task.rekeyChildId)
+    {
+        m_endpoint.Counters().rekeys++;
+    }
+    else
+    {
+        m_endpoint.Counters().childSasEstablished++;
+    }
+    ScheduleChildTimers(child);
+    m_endpoint.ChildUp(m_connectionIndex, child.configuredPair, child.parameters.selectors);
+}
+
+void
+IkeSa::ScheduleChildTimers(ChildSa& child)
+{
+    const IkeConnection& connection = Connection();
+    child.expireEvent
+        = ns3::Simulator::Schedule(connection.childLifetime, &IkeSa::ExpireChild, this, child.id);
+    if (!child.initiatedHere)
+    {
+        return;
+    }
+    // strongSwan: rekey at lifetime - margin - random(0, margin * fuzz).
+    const double margin = connection.rekeyMargin.GetSeconds();
+    const double jitter = m_endpoint.RandomUniform(0, margin * connection.rekeyFuzz);
+    const ns3::Time rekeyAt = connection.childLifetime - ns3::Seconds(margin + jitter);
+    if (rekeyAt.IsStrictlyPositive())
+    {
+        child.rekeyEvent = ns3::Simulator::Schedule(rekeyAt, &IkeSa::StartRekey, this, child.id);
+    }
+}
+
+void
+IkeSa::StartRekey(uint32_t childId)
+{
+    ChildSa* child = FindChild(childId);
+    if (!child || child->replaced || m_state != IkeSaState::Established)
+    {
+        return;
+    }
+    NS_LOG_LOGIC(Name() << ": rekeying CHILD SA " << child->parameters.inboundSpi);
+    ChildTask task;
+    task.pair = child->configuredPair;
+    task.rekeyChildId = childId;
+    task.started = ns3::Simulator::Now();
+    IkeNegotiationRecord record;
+    record.connection = Name();
+    record.kind = IkeNegotiationKind::Rekey;
+    record.initiator = true;
+    record.selectors = task.pair;
+    record.started = task.started;
+    m_endpoint.RecordStarted(record);
+    m_pendingChildren.push_back(task);
+    EnqueueTask(
+        [this]()
+        {
+            if (m_pendingChildren.empty())
+            {
+                RunNextTask();
+                return;
+            }
+            m_runningChild = m_pendingChildren.front();
+            m_pendingChildren.pop_front();
+            StartChildExchange(*m_runningChild);
+        });
+}
+
+void
+IkeSa::ExpireChild(uint32_t childId)
+{
+    ChildSa* child = FindChild(childId);
+    if (!child)
+    {
+        return;
+    }
+    NS_LOG_LOGIC(Name() << ": CHILD SA " << child->parameters.inboundSpi
+                        << " reached its hard lifetime");
+    const uint32_t inboundSpi = child->parameters.inboundSpi;
+    const bool tellPeer = !child->replaced;
+    RemoveChild(childId);
+    if (tellPeer && m_state == IkeSaState::Established)
+    {
+        EnqueueTask(
+            [this, inboundSpi]()
+            {
+                SendChildDelete(inboundSpi,
+                                []()
+                                {
+                                });
+            });
+    }
+}
+
+void
+IkeSa::ScheduleLivenessCheck()
+{
+    m_livenessEvent
+        = ns3::Simulator::Schedule(Connection().dpdDelay, &IkeSa::RunLivenessCheck, this);
+}
+
+void
+IkeSa::RunLivenessCheck()
+{
+    if (m_state != IkeSaState::Established)
+    {
+        return;
+    }
+    EnqueueTask(
+        [this]()
+        {
+            const ns3::Time started = ns3::Simulator::Now();
+            SendLivenessCheck(
+                [this]()
+                {
+                    ScheduleLivenessCheck();
+                },
+                [this, started]()
+                {
+                    m_endpoint.Counters().deadPeers++;
+                    const size_t index = m_connectionIndex;
+                    IkeEndpoint& endpoint = m_endpoint;
+                    Fail(IkeNegotiationKind::Liveness, IkeFailureReason::PeerDead,
+                         "no answer to the liveness check sent at "
+                             + std::to_string(started.GetSeconds()) + " s",
+                         IkeSaState::Closed);
+                    endpoint.PeerDead(index);
+                });
+        });
+}
+
+} // namespace tunnelsim

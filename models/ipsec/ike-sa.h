@@ -1,0 +1,246 @@
+/*
+ * One IKE SA and its CHILD SAs: the parts IKEv1 and IKEv2 share. The version-specific
+ * exchanges live in IkeV2Sa (ike-v2-sa.h) and IkeV1Sa (ike-v1-sa.h).
+ *
+ * Shared here:
+ * - Reliable requests (RFC 7296 s2.1, RFC 2408 s5): one outstanding request at a time,
+ *   retransmitted after timeout * base^n until the configured number of retransmissions
+ *   has gone unanswered (strongSwan's retransmit_timeout, retransmit_base,
+ *   retransmit_tries); requests that wait for it run in order afterwards.
+ * - Repeated requests from the peer get the cached response again, byte for byte.
+ * - CHILD SA bookkeeping: install and remove through the endpoint's callback, rekey and
+ *   hard-expiry timers with seeded jitter, make-before-break replacement.
+ * - Dead peer detection timers and failure reports.
+ *
+ * Limitations:
+ * - Only the side that initiated the IKE SA negotiates and rekeys CHILD SAs, so rekey
+ *   collisions (RFC 7296 s2.8.1) cannot happen; the responder only expires them.
+ * - IKE SA lifetime, rekeying and reauthentication are not modeled.
+ * - DPD probes are sent every DpdDelay whether or not ESP traffic arrived (the endpoint
+ *   does not see the data path's inbound packets).
+ */
+#ifndef TUNNELSIM_IPSEC_IKE_SA_H
+#define TUNNELSIM_IPSEC_IKE_SA_H
+
+#include "ike-connection.h"
+#include "ike-message.h"
+#include "ns3/event-id.h"
+#include "ns3/nstime.h"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tunnelsim
+{
+
+class IkeEndpoint;
+
+/** Lifecycle of an IKE SA. Stable names: they appear in results. */
+enum class IkeSaState : uint8_t
+{
+    Connecting,  ///< phase 1 (IKE_SA_INIT + IKE_AUTH, or Main Mode) in progress
+    Established, ///< authenticated; CHILD SAs can be negotiated
+    Closed,      ///< deleted normally or after dead peer detection
+    Failed,      ///< rejected by the peer (suite, key) or protocol error
+    TimedOut,    ///< the peer never answered
+};
+
+std::string_view ToString(IkeSaState state);
+
+class IkeSa
+{
+  public:
+    IkeSa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator);
+    virtual ~IkeSa();
+    IkeSa(const IkeSa&) = delete;
+    IkeSa& operator=(const IkeSa&) = delete;
+
+    /// Initiator: send the first message of phase 1.
+    virtual void Start() = 0;
+    /// Handle a datagram addressed to this SA; @p header is already decoded.
+    virtual void Receive(const IkeHeader& header, const Bytes& bytes) = 0;
+
+    /**
+     * Queue the negotiation of a CHILD SA for the configured pair @p pair (local view);
+     * @p trigger is the acquired packet, if any. Runs once phase 1 is done.
+     */
+    void RequestChild(const SelectorPair& pair, const std::optional<SelectorPair>& trigger);
+    /// Remove every CHILD SA; with @p notifyPeer, send a delete for the IKE SA first.
+    void Close(bool notifyPeer);
+
+    uint64_t InitiatorSpi() const { return m_initiatorSpi; }
+    uint64_t ResponderSpi() const { return m_responderSpi; }
+    bool IsInitiator() const { return m_initiator; }
+    IkeSaState GetState() const { return m_state; }
+    size_t ConnectionIndex() const { return m_connectionIndex; }
+    const IkeConnection& Connection() const;
+    /// True when an installed CHILD SA or a queued or running negotiation covers @p pair.
+    bool CoversPair(const SelectorPair& pair) const;
+    /// Installed CHILD SAs that are not being replaced.
+    size_t ActiveChildCount() const;
+    /// Time phase 1 started and, once established, finished.
+    ns3::Time StartedAt() const { return m_started; }
+
+  protected:
+    /** A CHILD SA known to this IKE SA. */
+    struct ChildSa
+    {
+        uint32_t id = 0;
+        ChildSaParameters parameters;
+        SelectorPair configuredPair; ///< the configured pair it was negotiated for
+        bool initiatedHere = false;
+        bool inboundInstalled = false;
+        bool outboundInstalled = false;
+        bool replaced = false; ///< a newer CHILD SA took over; waiting for its delete
+        /// Responder side of a rekey: the outbound half waits for the old SA's delete.
+        std::optional<uint32_t> replacesChildId;
+        ns3::EventId rekeyEvent;
+        ns3::EventId expireEvent;
+    };
+
+    /** A CHILD SA negotiation waiting to run or running. */
+    struct ChildTask
+    {
+        SelectorPair pair; ///< configured pair, local view
+        std::optional<SelectorPair> trigger;
+        std::optional<uint32_t> rekeyChildId;
+        ns3::Time started;
+    };
+
+    /** The request waiting for its response. */
+    struct OutstandingRequest
+    {
+        Bytes bytes;
+        IkeMessageRecord record;
+        uint32_t messageId = 0;
+        uint32_t transmissions = 0;
+        std::function<void(const IkeMessage&)> onAnswer;
+        std::function<void()> onTimeout;
+        ns3::EventId retransmitEvent;
+        ns3::EventId deadlineEvent;
+    };
+
+    // Transport.
+    /**
+     * Send @p message and keep it until the subclass passes its response to DeliverAnswer.
+     * Retransmit with exponential backoff, and call @p onTimeout after the last try, or at
+     * @p deadline (relative) if that comes first.
+     */
+    const Bytes& SendRequest(const IkeMessage& message, bool isResponse,
+                             std::function<void(const IkeMessage&)> onAnswer,
+                             std::function<void()> onTimeout,
+                             std::optional<ns3::Time> deadline = std::nullopt);
+    /// Pass @p message, the response to the outstanding request, to its handler; false when
+    /// no request is outstanding.
+    bool DeliverAnswer(const IkeMessage& message);
+    /// Send @p message once (a response or a one-way message) and cache it for repeats of
+    /// the request whose bytes are @p requestBytes.
+    const Bytes& SendResponse(const IkeMessage& message, const Bytes& requestBytes);
+    /// Send the cached response again when @p requestBytes repeats the last request.
+    bool ResendCachedResponse(const Bytes& requestBytes);
+    /// Send @p message once without caching it.
+    void SendOneWay(const IkeMessage& message, bool isResponse);
+    /// Encode with the outbound framing and send to the peer.
+    Bytes Transmit(const IkeMessage& message, bool isResponse, uint32_t retransmission);
+    /// Decode @p bytes with the inbound framing; counts and traces a failure, and records
+    /// the message as a response or a request.
+    std::optional<IkeMessage> Decode(const Bytes& bytes, bool isResponse);
+    bool HasOutstandingRequest() const { return m_outstanding.has_value(); }
+    /// Message ID of the outstanding request; meaningful only while there is one.
+    uint32_t OutstandingMessageId() const { return m_outstanding ? m_outstanding->messageId : 0; }
+
+    // Tasks that send requests, run one at a time.
+    void EnqueueTask(std::function<void()> task);
+    /// Run the next queued task when nothing is outstanding and phase 1 is done.
+    void RunNextTask();
+
+    // Phase 1 results.
+    void SetEstablished();
+    /// Report @p reason, remove every CHILD SA and end in @p state.
+    void Fail(IkeNegotiationKind kind, IkeFailureReason reason, const std::string& detail,
+              IkeSaState state, const std::optional<SelectorPair>& selectors = std::nullopt);
+    /// Report a CHILD SA failure; the IKE SA stays up. @p initiatedHere: this side proposed.
+    void FailChild(const ChildTask& task, IkeFailureReason reason, const std::string& detail,
+                   bool initiatedHere);
+
+    // CHILD SAs.
+    ChildSa& AddChild(const ChildSaParameters& parameters, const SelectorPair& configuredPair,
+                      bool initiatedHere);
+    ChildSa* FindChild(uint32_t id);
+    ChildSa* FindChildByInboundSpi(uint32_t spi);
+    ChildSa* FindChildByOutboundSpi(uint32_t spi);
+    void InstallInbound(ChildSa& child);
+    void InstallOutbound(ChildSa& child);
+    void RemoveOutbound(ChildSa& child);
+    /// Remove both halves and forget @p child.
+    void RemoveChild(uint32_t id);
+    /// The new CHILD SA is in place (both halves, or inbound only while the old one waits
+    /// for its delete): trace it, count it, start its timers.
+    void ChildEstablished(ChildSa& child, const ChildTask& task);
+    /// Build the install parameters of a new CHILD SA negotiated by this IKE SA.
+    ChildSaParameters MakeChildParameters(const EspProposalTerms& terms, uint32_t inboundSpi,
+                                          uint32_t outboundSpi,
+                                          const std::vector<SelectorPair>& localPairs,
+                                          bool exchangeInitiator) const;
+
+    // Version hooks.
+    virtual void StartChildExchange(const ChildTask& task) = 0;
+    /// Tell the peer that this side deleted the CHILD SA with @p inboundSpi.
+    virtual void SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone) = 0;
+    /// Tell the peer that the IKE SA is deleted; @p onDone runs on its answer or timeout.
+    virtual void SendIkeDelete(std::function<void()> onDone) = 0;
+    virtual void SendLivenessCheck(std::function<void()> onAlive, std::function<void()> onDead) = 0;
+    /// Framing of encrypted messages; nullopt before the keys exist.
+    virtual std::optional<IkeProtection> OutboundProtection() const = 0;
+    virtual std::optional<IkeProtection> InboundProtection() const = 0;
+
+    /// Random bytes and SPIs from the endpoint's seeded stream.
+    Bytes RandomBytes(size_t count) const;
+    /// A new inbound ESP SPI, above the reserved 1..255 (RFC 4303 s2.1).
+    uint32_t NewEspSpi() const;
+    /// The connection's name, for records.
+    const std::string& Name() const;
+    /// Trace and count a received message.
+    void RecordReceived(const IkeMessage& message, size_t size, bool isResponse);
+
+    IkeEndpoint& m_endpoint;
+    size_t m_connectionIndex;
+    bool m_initiator;
+    IkeSaState m_state = IkeSaState::Connecting;
+    uint64_t m_initiatorSpi = 0;
+    uint64_t m_responderSpi = 0;
+    ns3::Time m_started;
+    /// Send on UDP 4500 with the non-ESP marker (NAT traversal, after the first exchange).
+    bool m_useNatPort = false;
+    /// Bytes of the datagram being handled, for computations over the real message.
+    Bytes m_lastReceived;
+
+    std::deque<ChildTask> m_pendingChildren;
+    std::optional<ChildTask> m_runningChild;
+    std::vector<ChildSa> m_children;
+
+  private:
+    void Retransmit();
+    void GiveUp();
+    void ScheduleChildTimers(ChildSa& child);
+    void StartRekey(uint32_t childId);
+    void ExpireChild(uint32_t childId);
+    void ScheduleLivenessCheck();
+    void RunLivenessCheck();
+
+    std::optional<OutstandingRequest> m_outstanding;
+    std::deque<std::function<void()>> m_tasks;
+    Bytes m_lastRequest;
+    Bytes m_lastResponse;
+    IkeMessageRecord m_lastResponseRecord;
+    uint32_t m_nextChildId = 1;
+    ns3::EventId m_livenessEvent;
+};
+
+} // namespace tunnelsim
+
+#endif

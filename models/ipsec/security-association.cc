@@ -1,0 +1,36 @@
+#include "security-association.h"
+
+namespace tunnelsim
+{
+
+std::string_view
+ToString(IpsecMode mode)
+{
+    switch (mode)
+    {
+        case IpsecMode::Tunnel:
+            return "tunnel";
+        case IpsecMode::Transport:
+            return "transport";
+    }
+    return "unknown";
+}
+
+SecurityAssociation::SecurityAssociation(const SecurityAssociationConfig& config)
+  : m_config(config)
+{
+    if (config.direction == SaDirection::Outbound)
+    {
+        m_encoder = std::make_unique<EspEncoder>(config.esp);
+    }
+    else
+    {
+        m_decoder = std::make_unique<EspDecoder>(config.esp);
+    }
+}
+
+// Lifetime events are cancelled by the SAD on removal and on disposal, not here: an
+// EventId::Cancel after Simulator::Destroy would create a new simulator.
+SecurityAssociation::~SecurityAssociation() = default;
+
+} // namespace tunnelsim
