@@ -53,7 +53,7 @@ struct EspSaFileEntry
     /// 1-based line of the file the entry was read from; 0 when it was not read.
     size_t line = 0;
 
-    /// True when this SA applies to an ESP packet with @p spi between these addresses.
+    /// True when this SA applies to an ESP packet with @p packetSpi between these addresses.
     bool Matches(uint32_t packetSpi, uint32_t packetSource, uint32_t packetDestination) const;
 
     /// The decoder configuration of this SA (no extended sequence numbers).

@@ -164,7 +164,7 @@ class EspDecoder
 
     /**
      * Open @p esp (ESP header to ICV, no outer IP header). On success @p payload contains the
-     * decrypted payload without padding and trailer; on failure it is empty, and plaintext
+     * decrypted payload without padding and trailer. On failure it is empty, and plaintext
      * decrypted before an AEAD tag failed is wiped first. The SPI is not compared with the
      * SA's here, because finding the SA by SPI is the SAD's job. Every suite with an ICV
      * covers the SPI, so a changed SPI fails as BadIcv. @p esp must not point into

@@ -5,10 +5,10 @@
  * stay as it was.
  *
  * The decoder under test stands for the SA that the SAD already chose by SPI. A flipped
- * SPI would normally match no SA (UnknownSpi at the SAD); handed to this decoder anyway, it
- * is still covered by the ICV (HMAC input, RFC 4303 s3.3.2.1) or the AAD (RFC 4106 s5,
- * RFC 7634 s2.1), so it fails as BadIcv. A flipped sequence number is checked against the
- * window first: one that becomes 0 is Replayed, any other fails the ICV.
+ * SPI would normally match no SA, and the SAD would report UnknownSpi. Handed to this
+ * decoder anyway, the SPI is still covered by the ICV (HMAC input, RFC 4303 s3.3.2.1) or
+ * the AAD (RFC 4106 s5, RFC 7634 s2.1), so it fails as BadIcv. A flipped sequence number is checked
+ * against the window first: one that becomes 0 is Replayed, any other fails the ICV.
  */
 #include "esp-sa.h"
 #include "esp-test-support.h"
