@@ -1,16 +1,28 @@
 #include "simrun-cli.h"
 
+#include "compare.h"
+#include "decode.h"
+
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 namespace tunnelsim
 {
 
+// Each subcommand lives in its own file behind a registration function (Add...Command)
+// and a Run... function; this file only wires them to the command line.
 int
 RunSimrun(int argc, char** argv)
 {
     CLI::App app{"tunnelsim: compare policy-based and route-based IPsec designs on ns-3"};
     app.set_version_flag("--version", "tunnelsim 0.1.0");
     app.require_subcommand(0, 1);
+
+    DecodeOptions decodeOptions;
+    CLI::App* decode = AddDecodeCommand(app, decodeOptions);
+
+    CompareOptions compareOptions;
+    CLI::App* compare = AddCompareSubcommand(app, compareOptions);
 
     try
     {
@@ -20,6 +32,15 @@ RunSimrun(int argc, char** argv)
     {
         int code = app.exit(e);
         return code == 0 ? kExitOk : kExitInvalidInput;
+    }
+
+    if (decode->parsed())
+    {
+        return RunDecode(decodeOptions, std::cout, std::cerr);
+    }
+    if (compare->parsed())
+    {
+        return RunCompare(compareOptions, std::cout, std::cerr);
     }
     return kExitOk;
 }

@@ -1,0 +1,213 @@
+/*
+ * The results of one scenario run as a plain C++ struct tree, its JSON form (nlohmann
+ * ordered_json, so keys keep the documented order) and an atomic file writer.
+ * docs/results-format.md describes every field.
+ *
+ * Limitations:
+ * - Reading accepts exactly format version kResultsFormatVersion; there is no migration.
+ * - Keys the format does not define are ignored on reading and lost on writing again.
+ */
+#ifndef TUNNELSIM_SIM_RESULTS_H
+#define TUNNELSIM_SIM_RESULTS_H
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tunnelsim
+{
+
+/// Version of the results format this code writes and reads (the "format_version" key).
+constexpr uint32_t kResultsFormatVersion = 1;
+
+/// Counts keyed by gateway name, sorted by name.
+using PerGatewayCounts = std::map<std::string, uint64_t>;
+
+struct SelectorCounts
+{
+    uint64_t total = 0; ///< SPD PROTECT entries on all gateways
+    PerGatewayCounts perGateway;
+};
+
+struct SaCounts
+{
+    uint64_t childSaPairs = 0; ///< negotiated CHILD SAs (each an inbound/outbound pair)
+    uint64_t installed = 0;    ///< unidirectional SAs installed in all SADs
+};
+
+struct RouteCounts
+{
+    uint64_t total = 0; ///< static entries or OSPF-learned routes towards remote LANs
+    PerGatewayCounts perGateway;
+};
+
+struct Reachability
+{
+    uint64_t ok = 0;    ///< subnet pairs that delivered probes both ways
+    uint64_t total = 0; ///< all subnet pairs across sites
+};
+
+/** Configuration items an operator touches for one change. */
+struct ChangeCost
+{
+    uint64_t total = 0;
+    PerGatewayCounts perGateway;
+};
+
+/** Times inside the cold-start convergence, in seconds from the start; null if never. */
+struct ConvergencePhases
+{
+    std::optional<double> ikeEstablishedS; ///< last CHILD SA installed
+    std::optional<double> ospfFullS;       ///< last OSPF adjacency Full
+    std::optional<double> spfDoneS;        ///< last SPF run that changed a route
+};
+
+struct EventConvergence
+{
+    uint32_t index = 0; ///< position in the scenario's "events" list
+    std::string type;   ///< "link-down", "subnet-add", ...
+    double atS = 0;
+    /// Seconds from the event until every subnet pair delivered probes both ways again.
+    std::optional<double> allPairsReachableS;
+    ChangeCost changeCost;
+};
+
+struct Convergence
+{
+    /// Seconds from the start until every subnet pair delivered probes both ways.
+    std::optional<double> allPairsReachableS;
+    ConvergencePhases phases;
+    std::vector<EventConvergence> events;
+};
+
+struct FlowThroughput
+{
+    std::string name;
+    double goodputBps = 0; ///< application payload bits per second received
+};
+
+struct Throughput
+{
+    double goodputBps = 0; ///< sum over flows
+    /// Bytes on the WAN per application payload byte delivered; null without payload.
+    std::optional<double> wireBytesPerPayloadByte;
+    std::vector<FlowThroughput> flows;
+};
+
+/**
+ * The gateway crypto cost model behind the throughput figures. @c model is "none" (crypto
+ * takes no simulated time) or "linear" (perPacketNs + perByteNs x bytes per packet).
+ */
+struct CryptoCost
+{
+    std::string model = "none";
+    std::string suite;
+    std::optional<double> perPacketNs;
+    std::optional<double> perByteNs;
+};
+
+struct DesignResults
+{
+    std::string name;
+    std::string type; ///< "policy-based", "gre-over-ipsec" or "vti"
+    SelectorCounts selectors;
+    SaCounts sas;
+    RouteCounts routes;
+    Reachability reachability;
+    Convergence convergence;
+    Throughput throughput;
+    std::map<std::string, uint64_t> drops; ///< reason -> packets dropped
+    CryptoCost cryptoCost;
+};
+
+/** The sweep value of this run when the scenario sweeps. */
+struct SweepPoint
+{
+    std::string parameter; ///< "subnets_per_site"
+    uint32_t value = 0;
+};
+
+struct Results
+{
+    uint32_t formatVersion = kResultsFormatVersion;
+    std::string scenario;
+    uint32_t seed = 0;
+    std::optional<SweepPoint> sweep;
+    std::vector<DesignResults> designs;
+};
+
+using ResultsJson = nlohmann::ordered_json;
+
+/**
+ * Convert to JSON. Throws std::domain_error naming the field when a number is NaN or
+ * infinite, since JSON cannot represent it.
+ */
+void to_json(ResultsJson& json, const Results& results);
+/**
+ * Convert from JSON. Throws ResultsFormatError naming the JSON Pointer of a missing key, a
+ * value of the wrong type or an unsupported format version.
+ */
+void from_json(const ResultsJson& json, Results& results);
+
+/** A results document that does not match the format. */
+class ResultsFormatError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+/** The JSON text written to a results file: 2-space indent and a final newline. */
+std::string SerializeResults(const Results& results);
+
+/** Outcome of reading or writing a results file; @c error is empty on success. */
+struct ResultsIoStatus
+{
+    std::string error;
+
+    bool Ok() const { return error.empty(); }
+};
+
+struct ResultsReadResult
+{
+    std::optional<Results> results;
+    std::string error;
+};
+
+/** Parse results JSON text. */
+ResultsReadResult ParseResults(std::string_view text);
+
+/** Read a results file. */
+ResultsReadResult ReadResultsFile(const std::string& path);
+
+/// Steps of WriteFileAtomically, for tests that inject a failure at one of them.
+enum class AtomicWriteStep : uint8_t
+{
+    CreateTemporary,
+    Write,
+    Sync,
+    Rename,
+};
+
+/** Test hook called before each step; returning false makes that step fail. */
+using AtomicWriteHook = std::function<bool(AtomicWriteStep)>;
+
+/**
+ * Write @p contents to @p path whole or not at all: write a temporary file in the same
+ * directory, fsync it, rename it over @p path (atomic on POSIX file systems) and fsync the
+ * directory. On failure the temporary file is removed and @p path is left as it was.
+ */
+ResultsIoStatus WriteFileAtomically(const std::string& path, std::string_view contents,
+                                    const AtomicWriteHook& hook = nullptr);
+
+/** Serialize @p results and write them with WriteFileAtomically. */
+ResultsIoStatus WriteResultsFile(const std::string& path, const Results& results);
+
+} // namespace tunnelsim
+
+#endif

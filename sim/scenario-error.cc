@@ -1,0 +1,51 @@
+#include "scenario-error.h"
+
+#include <fmt/format.h>
+#include <utility>
+
+namespace tunnelsim
+{
+
+std::string
+ScenarioError::ToString() const
+{
+    std::string where = pointer.empty() ? "(document)" : pointer;
+    std::string text = fmt::format("{}: {} [{}]", where, message, rule);
+    if (!example.empty())
+    {
+        text += fmt::format("; valid example: {}", example);
+    }
+    return text;
+}
+
+void
+ScenarioErrorList::Add(std::string pointer, std::string_view rule, std::string message,
+                       std::string example)
+{
+    m_errors.push_back(ScenarioError{std::move(pointer), std::string(rule), std::move(message),
+                                     std::move(example)});
+}
+
+std::string
+EscapePointerToken(std::string_view token)
+{
+    std::string escaped;
+    for (char c : token)
+    {
+        if (c == '~')
+        {
+            escaped += "~0";
+        }
+        else if (c == '/')
+        {
+            escaped += "~1";
+        }
+        else
+        {
+            escaped += c;
+        }
+    }
+    return escaped;
+}
+
+} // namespace tunnelsim

@@ -1,0 +1,413 @@
+// `simrun compare`: metric-by-metric comparison of two results with tolerances, the table
+// it prints, its exit codes and its command line.
+#include "compare.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+
+namespace tunnelsim
+{
+namespace
+{
+
+namespace fs = std::filesystem;
+
+Results
+MakeBaseline()
+{
+    Results results;
+    results.scenario = "three-subnets";
+    results.seed = 1;
+
+    DesignResults policy;
+    policy.name = "policy";
+    policy.type = "policy-based";
+    policy.selectors = {18, {{"gw-a", 9}, {"gw-b", 9}}};
+    policy.sas = {9, 18};
+    policy.reachability = {9, 9};
+    policy.convergence.allPairsReachableS = 2.0;
+    policy.throughput.goodputBps = 2000000;
+    policy.throughput.wireBytesPerPayloadByte = 1.05;
+    policy.throughput.flows.push_back({"video", 2000000});
+    policy.drops = {{"no-policy", 3}};
+    policy.cryptoCost.suite = "aes-gcm-128";
+
+    DesignResults ospf;
+    ospf.name = "gre-ospf";
+    ospf.type = "gre-over-ipsec";
+    ospf.selectors = {2, {{"gw-a", 1}, {"gw-b", 1}}};
+    ospf.sas = {1, 2};
+    ospf.routes = {6, {{"gw-a", 3}, {"gw-b", 3}}};
+    ospf.reachability = {9, 9};
+    ospf.convergence.allPairsReachableS = 0.02;
+    ospf.throughput.goodputBps = 1900000;
+    ospf.cryptoCost.suite = "aes-gcm-128";
+
+    results.designs = {policy, ospf};
+    return results;
+}
+
+const MetricComparison*
+FindRow(const ComparisonReport& report, const std::string& design, const std::string& metric)
+{
+    auto found = std::find_if(report.rows.begin(), report.rows.end(),
+                              [&](const MetricComparison& row)
+                              {
+                                  return row.design == design && row.metric == metric;
+                              });
+    return found == report.rows.end() ? nullptr : &*found;
+}
+
+ComparisonReport
+CompareWithDefaults(const Results& baseline, const Results& result)
+{
+    return CompareResults(baseline, result, CompareTolerances{});
+}
+
+TEST(CompareResults, IdenticalPasses)
+{
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), MakeBaseline());
+    EXPECT_FALSE(report.Regressed());
+    EXPECT_FALSE(report.rows.empty());
+    EXPECT_EQ(report.Count(Verdict::Equal), report.rows.size());
+}
+
+TEST(CompareResults, CountChangeFails)
+{
+    Results result = MakeBaseline();
+    result.designs[0].sas.installed += 2;
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    EXPECT_TRUE(report.Regressed());
+    const MetricComparison* row = FindRow(report, "policy", "sas.installed");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+    EXPECT_EQ(row->difference, "+2");
+    EXPECT_EQ(report.Count(Verdict::Regression), 1U);
+}
+
+TEST(CompareResults, CountDecreaseFails)
+{
+    Results result = MakeBaseline();
+    result.designs[1].reachability.ok -= 1;
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    const MetricComparison* row = FindRow(report, "gre-ospf", "reachability.ok");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+    EXPECT_EQ(row->difference, "-1");
+}
+
+TEST(CompareResults, TimeWithinTolerancePasses)
+{
+    Results baseline = MakeBaseline();
+    Results result = MakeBaseline();
+    double base = *baseline.designs[0].convergence.allPairsReachableS;
+    result.designs[0].convergence.allPairsReachableS
+        = base * (1 + kDefaultTimeRelativeTolerance / 2);
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    EXPECT_FALSE(report.Regressed());
+    const MetricComparison* row = FindRow(report, "policy", "convergence.all_pairs_reachable_s");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::WithinTolerance);
+}
+
+TEST(CompareResults, TimeOutsideToleranceFails)
+{
+    Results baseline = MakeBaseline();
+    Results result = MakeBaseline();
+    double base = *baseline.designs[0].convergence.allPairsReachableS;
+    result.designs[0].convergence.allPairsReachableS
+        = base * (1 + 2 * kDefaultTimeRelativeTolerance);
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    EXPECT_TRUE(report.Regressed());
+    EXPECT_EQ(FindRow(report, "policy", "convergence.all_pairs_reachable_s")->verdict,
+              Verdict::Regression);
+}
+
+TEST(CompareResults, FasterTimeOutsideToleranceFails)
+{
+    Results baseline = MakeBaseline();
+    Results result = MakeBaseline();
+    double base = *baseline.designs[0].convergence.allPairsReachableS;
+    result.designs[0].convergence.allPairsReachableS
+        = base * (1 - 2 * kDefaultTimeRelativeTolerance);
+    EXPECT_TRUE(CompareWithDefaults(baseline, result).Regressed());
+}
+
+TEST(CompareResults, SmallTimeUsesAbsoluteTolerance)
+{
+    // 0.02 s -> 0.025 s is 25% but only 5 ms, inside the 10 ms absolute tolerance.
+    Results baseline = MakeBaseline();
+    Results result = MakeBaseline();
+    double base = *baseline.designs[1].convergence.allPairsReachableS;
+    result.designs[1].convergence.allPairsReachableS = base + kDefaultTimeAbsoluteToleranceS / 2;
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    EXPECT_EQ(FindRow(report, "gre-ospf", "convergence.all_pairs_reachable_s")->verdict,
+              Verdict::WithinTolerance);
+}
+
+TEST(CompareResults, ToleranceOverride)
+{
+    Results baseline = MakeBaseline();
+    Results result = MakeBaseline();
+    double base = *baseline.designs[0].convergence.allPairsReachableS;
+    result.designs[0].convergence.allPairsReachableS = base * 1.3;
+    CompareTolerances loose;
+    loose.timeRelative = 0.5;
+    EXPECT_FALSE(CompareResults(baseline, result, loose).Regressed());
+    EXPECT_TRUE(CompareWithDefaults(baseline, result).Regressed());
+}
+
+TEST(CompareResults, NeverConvergedFails)
+{
+    Results result = MakeBaseline();
+    result.designs[0].convergence.allPairsReachableS.reset();
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    const MetricComparison* row = FindRow(report, "policy", "convergence.all_pairs_reachable_s");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+    EXPECT_EQ(row->result, "null");
+}
+
+TEST(CompareResults, BothNullEqual)
+{
+    Results baseline = MakeBaseline();
+    baseline.designs[0].convergence.allPairsReachableS.reset();
+    ComparisonReport report = CompareWithDefaults(baseline, baseline);
+    EXPECT_EQ(FindRow(report, "policy", "convergence.all_pairs_reachable_s")->verdict,
+              Verdict::Equal);
+}
+
+TEST(CompareResults, RateTolerance)
+{
+    Results baseline = MakeBaseline();
+    Results within = MakeBaseline();
+    Results outside = MakeBaseline();
+    double base = baseline.designs[0].throughput.goodputBps;
+    within.designs[0].throughput.goodputBps = base * (1 - kDefaultRateRelativeTolerance / 2);
+    outside.designs[0].throughput.goodputBps = base * (1 - 2 * kDefaultRateRelativeTolerance);
+    EXPECT_FALSE(CompareWithDefaults(baseline, within).Regressed());
+    EXPECT_TRUE(CompareWithDefaults(baseline, outside).Regressed());
+}
+
+TEST(CompareResults, MissingDesignFails)
+{
+    Results result = MakeBaseline();
+    result.designs.erase(result.designs.begin() + 1);
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    EXPECT_TRUE(report.Regressed());
+    const MetricComparison* row = FindRow(report, "gre-ospf", "(design)");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->result, "missing");
+}
+
+TEST(CompareResults, AddedDesignPasses)
+{
+    Results result = MakeBaseline();
+    DesignResults vti = result.designs[1];
+    vti.name = "vti-ospf";
+    result.designs.push_back(vti);
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    EXPECT_FALSE(report.Regressed());
+    EXPECT_EQ(report.Count(Verdict::Added), 1U);
+}
+
+TEST(CompareResults, MissingFlowFails)
+{
+    Results result = MakeBaseline();
+    result.designs[0].throughput.flows.clear();
+    EXPECT_TRUE(CompareWithDefaults(MakeBaseline(), result).Regressed());
+}
+
+TEST(CompareResults, NewDropReasonFails)
+{
+    Results result = MakeBaseline();
+    result.designs[1].drops["replay"] = 3;
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    const MetricComparison* row = FindRow(report, "gre-ospf", "drops.replay");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->baseline, "0");
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
+TEST(CompareResults, SuiteChangeFails)
+{
+    Results result = MakeBaseline();
+    result.designs[0].cryptoCost.suite = "chacha20-poly1305";
+    EXPECT_TRUE(CompareWithDefaults(MakeBaseline(), result).Regressed());
+}
+
+TEST(CompareResults, ScenarioMismatchFails)
+{
+    Results result = MakeBaseline();
+    result.scenario = "one-subnet";
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    const MetricComparison* row = FindRow(report, "", "scenario");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
+TEST(CompareResults, EventCountChangeFails)
+{
+    Results baseline = MakeBaseline();
+    EventConvergence event;
+    event.type = "link-down";
+    event.atS = 30;
+    event.allPairsReachableS = 20;
+    baseline.designs[1].convergence.events.push_back(event);
+    Results result = baseline;
+    result.designs[1].convergence.events.clear();
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    const MetricComparison* row = FindRow(report, "gre-ospf", "convergence.events[0]");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
+TEST(FormatComparison, ListsOnlyDifferences)
+{
+    Results result = MakeBaseline();
+    result.designs[0].sas.installed += 2;
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    std::string table = FormatComparison(report, false);
+    EXPECT_NE(table.find("metric"), std::string::npos);
+    EXPECT_NE(table.find("sas.installed"), std::string::npos);
+    EXPECT_NE(table.find("REGRESSION"), std::string::npos);
+    EXPECT_EQ(table.find("selectors.total"), std::string::npos)
+        << "equal rows are hidden by default";
+    std::string summary = std::to_string(report.rows.size()) + " metric(s): "
+                          + std::to_string(report.Count(Verdict::Equal)) + " equal";
+    EXPECT_NE(table.find(summary), std::string::npos) << table;
+}
+
+TEST(FormatComparison, AllShowsEqualRows)
+{
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), MakeBaseline());
+    EXPECT_NE(FormatComparison(report, true).find("selectors.total"), std::string::npos);
+    EXPECT_NE(FormatComparison(report, false).find("no differences"), std::string::npos);
+}
+
+/** Writes results files into a fresh directory and runs RunCompare on them. */
+class RunCompareTest : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        std::string pattern = (fs::path(TUNNELSIM_BINARY_DIR) / "compare-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        m_directory = pattern;
+    }
+
+    void TearDown() override
+    {
+        std::error_code ignored;
+        fs::remove_all(m_directory, ignored);
+    }
+
+    std::string Write(const std::string& name, const std::string& text)
+    {
+        std::string path = (m_directory / name).string();
+        std::ofstream(path, std::ios::binary) << text;
+        return path;
+    }
+
+    int Run(const std::string& baseline, const std::string& result)
+    {
+        CompareOptions options;
+        options.baselinePath = baseline;
+        options.resultsPath = result;
+        m_out.str("");
+        m_err.str("");
+        return RunCompare(options, m_out, m_err);
+    }
+
+    fs::path m_directory;
+    std::ostringstream m_out;
+    std::ostringstream m_err;
+};
+
+TEST_F(RunCompareTest, IdenticalExitZero)
+{
+    std::string text = SerializeResults(MakeBaseline());
+    EXPECT_EQ(Run(Write("a.json", text), Write("b.json", text)), kCompareExitNoRegression);
+    EXPECT_NE(m_out.str().find("no differences"), std::string::npos) << m_out.str();
+}
+
+TEST_F(RunCompareTest, RegressionExitOne)
+{
+    Results result = MakeBaseline();
+    result.designs[1].routes.total = 5;
+    EXPECT_EQ(Run(Write("a.json", SerializeResults(MakeBaseline())),
+                  Write("b.json", SerializeResults(result))),
+              kCompareExitRegression);
+    EXPECT_NE(m_out.str().find("routes.total"), std::string::npos) << m_out.str();
+}
+
+TEST_F(RunCompareTest, MissingFileExitTwo)
+{
+    std::string baseline = Write("a.json", SerializeResults(MakeBaseline()));
+    EXPECT_EQ(Run(baseline, (m_directory / "absent.json").string()), kCompareExitUnreadableInput);
+    EXPECT_NE(m_err.str().find("absent.json"), std::string::npos) << m_err.str();
+}
+
+TEST_F(RunCompareTest, InvalidJsonExitTwo)
+{
+    std::string baseline = Write("a.json", SerializeResults(MakeBaseline()));
+    EXPECT_EQ(Run(baseline, Write("b.json", "{not json")), kCompareExitUnreadableInput);
+}
+
+TEST_F(RunCompareTest, WrongFormatExitTwo)
+{
+    std::string baseline = Write("a.json", SerializeResults(MakeBaseline()));
+    EXPECT_EQ(Run(baseline, Write("b.json", R"({"format_version": 99})")),
+              kCompareExitUnreadableInput);
+}
+
+TEST(CompareCommandLine, ParsesOptions)
+{
+    CLI::App app;
+    CompareOptions options;
+    CLI::App* command = AddCompareSubcommand(app, options);
+    app.parse("compare base.json new.json --time-tolerance 0.2 --time-abs-tolerance 0.5 "
+              "--rate-tolerance 0.01 --all",
+              false);
+    EXPECT_TRUE(command->parsed());
+    EXPECT_EQ(options.baselinePath, "base.json");
+    EXPECT_EQ(options.resultsPath, "new.json");
+    EXPECT_DOUBLE_EQ(options.tolerances.timeRelative, 0.2);
+    EXPECT_DOUBLE_EQ(options.tolerances.timeAbsoluteS, 0.5);
+    EXPECT_DOUBLE_EQ(options.tolerances.rateRelative, 0.01);
+    EXPECT_TRUE(options.showAll);
+}
+
+TEST(CompareCommandLine, DefaultsWithoutOptions)
+{
+    CLI::App app;
+    CompareOptions options;
+    AddCompareSubcommand(app, options);
+    app.parse("compare base.json new.json", false);
+    EXPECT_DOUBLE_EQ(options.tolerances.timeRelative, kDefaultTimeRelativeTolerance);
+    EXPECT_DOUBLE_EQ(options.tolerances.rateRelative, kDefaultRateRelativeTolerance);
+    EXPECT_FALSE(options.showAll);
+}
+
+TEST(CompareCommandLine, RejectsNegativeTolerance)
+{
+    CLI::App app;
+    CompareOptions options;
+    AddCompareSubcommand(app, options);
+    EXPECT_THROW(app.parse("compare a.json b.json --rate-tolerance -1", false), CLI::ParseError);
+}
+
+TEST(CompareCommandLine, RequiresBothFiles)
+{
+    CLI::App app;
+    CompareOptions options;
+    AddCompareSubcommand(app, options);
+    EXPECT_THROW(app.parse("compare a.json", false), CLI::ParseError);
+}
+
+} // namespace
+} // namespace tunnelsim
