@@ -34,6 +34,10 @@ ToString(DecodeError error)
             return "sequence-exhausted";
         case DecodeError::CryptoFailure:
             return "crypto-failure";
+    case DecodeError::NotEsp:
+        return "not-esp";
+    case DecodeError::Fragment:
+        return "fragment";
     }
     return "unknown";
 }

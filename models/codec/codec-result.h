@@ -29,6 +29,8 @@ enum class DecodeError : uint8_t
     UnknownSpi,         ///< no inbound SA for this SPI
     SequenceExhausted,  ///< outbound counter would wrap; the SA must be rekeyed
     CryptoFailure,      ///< OpenSSL refused an operation (never expected on valid input)
+    NotEsp,             ///< the IPv4 protocol field is not 50 where ESP was expected
+    Fragment,           ///< an IPv4 fragment where ESP needs a whole datagram (RFC 4303 s3.4.1)
 };
 
 /** Return the stable lowercase name of @p error, e.g. "bad-icv". */

@@ -56,13 +56,16 @@ OpenEspPacket(EspDecoder& decoder, ByteView packet, Bytes& payload)
         payload.clear();
         return header.Error();
     }
-    // RFC 4303 s3.4.1: ESP processes only whole datagrams, so fragments are dropped here.
-    // TODO: return dedicated DecodeErrors for "not protocol 50" and "fragment" once
-    // codec-result.h has them. BadLength is used for both until then.
-    if (header.Value().protocol != kIpProtocolEsp || IsFragment(header.Value()))
+    if (header.Value().protocol != kIpProtocolEsp)
     {
         payload.clear();
-        return DecodeError::BadLength;
+        return DecodeError::NotEsp;
+    }
+    // RFC 4303 s3.4.1: ESP processes only whole datagrams, so fragments are dropped here.
+    if (IsFragment(header.Value()))
+    {
+        payload.clear();
+        return DecodeError::Fragment;
     }
 
     const Result<EspOpened> opened = decoder.Open(DatagramPayload(header.Value(), packet), payload);
@@ -123,10 +126,9 @@ EncapsulateEspTransport(EspEncoder& encoder, ByteView packet, Bytes& out)
         return original.Error();
     }
     // RFC 4303 s3.3: transport mode protects whole datagrams; fragmentation comes after.
-    // TODO: a dedicated DecodeError for fragments once codec-result.h has one.
     if (IsFragment(original.Value()))
     {
-        return DecodeError::BadLength;
+        return DecodeError::Fragment;
     }
     const ByteView payload = DatagramPayload(original.Value(), packet);
     return AppendEspPacket(encoder, original.Value(), original.Value().protocol, payload, out);

@@ -44,6 +44,8 @@ ToString(IpsecDropReason reason)
             return "crypto-failure";
         case IpsecDropReason::NoRoute:
             return "no-route";
+        case IpsecDropReason::CryptoQueueFull:
+            return "crypto-queue-full";
     }
     return "unknown";
 }
@@ -68,6 +70,8 @@ DropReasonFromDecodeError(DecodeError error)
     {
         case DecodeError::Truncated:
         case DecodeError::BadLength:
+        case DecodeError::NotEsp:
+        case DecodeError::Fragment:
             return IpsecDropReason::Truncated;
         case DecodeError::BadIcv:
             return IpsecDropReason::BadIcv;

@@ -187,7 +187,7 @@ TEST_F(EspFraming, TransportRejectsFragment)
     Bytes packet;
     const Status sealed = EncapsulateEspTransport(m_encoder, fragment, packet);
     ASSERT_FALSE(sealed.Ok());
-    EXPECT_EQ(sealed.Error(), DecodeError::BadLength);
+    EXPECT_EQ(sealed.Error(), DecodeError::Fragment);
     EXPECT_TRUE(packet.empty());
 }
 
@@ -225,8 +225,8 @@ TEST_F(EspFraming, DecapsulateRejects)
     } cases[] = {
         {"outer truncated", Bytes(good.begin(), good.begin() + 19), DecodeError::Truncated},
         {"total length past the end", Bytes(good.begin(), good.end() - 1), DecodeError::Truncated},
-        {"protocol not 50", withOuter(notEsp), DecodeError::BadLength},
-        {"fragment", withOuter(fragment), DecodeError::BadLength},
+        {"protocol not 50", withOuter(notEsp), DecodeError::NotEsp},
+        {"fragment", withOuter(fragment), DecodeError::Fragment},
         {"ciphertext changed", tampered, DecodeError::BadIcv},
     };
     for (const auto& testCase : cases)
