@@ -2,6 +2,7 @@
 
 #include "compare.h"
 #include "decode.h"
+#include "runner.h"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -24,6 +25,10 @@ RunSimrun(int argc, char** argv)
     CompareOptions compareOptions;
     CLI::App* compare = AddCompareSubcommand(app, compareOptions);
 
+    // Without a subcommand: simrun SCENARIO.json [options].
+    ScenarioRunOptions scenarioOptions;
+    AddScenarioOptions(app, scenarioOptions);
+
     try
     {
         app.parse(argc, argv);
@@ -41,6 +46,10 @@ RunSimrun(int argc, char** argv)
     if (compare->parsed())
     {
         return RunCompare(compareOptions, std::cout, std::cerr);
+    }
+    if (!scenarioOptions.scenarioPath.empty())
+    {
+        return RunScenarioCommand(scenarioOptions, std::cout, std::cerr);
     }
     return kExitOk;
 }

@@ -1,0 +1,127 @@
+// `simrun SCENARIO.json --pcap DIR`: tshark 4.0, as an independent implementation, must
+// decrypt every ESP frame of every WAN capture with the run's esp_sa file and find its ICV
+// good, for policy-based, GRE over IPsec and VTI designs (one-subnet, IKE-negotiated SAs).
+// If tshark is missing the test fails (tools/setup installs it).
+//
+//   10.1.1.0/24 --- gw-a ==a-isp== isp ==b-isp== gw-b --- 10.2.2.0/24
+//                        (both WAN links captured)
+#include "runner.h"
+#include "scenario-loader.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <iterator>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace tunnelsim
+{
+namespace
+{
+
+namespace fs = std::filesystem;
+
+bool
+TsharkAvailable()
+{
+    return std::system("command -v tshark >/dev/null 2>&1") == 0;
+}
+
+/// Counts of ESP frames in one capture, as tshark reports them.
+struct EspVerdicts
+{
+    int exitCode = -1;
+    size_t frames = 0;
+    size_t icvGood = 0;
+    size_t decrypted = 0; ///< frames where tshark shows the protected IPv4 packet inside
+    std::string errors;
+};
+
+/// Run tshark on @p capture with the esp_sa file in @p configDirectory/esp_sa.
+EspVerdicts
+RunTshark(const fs::path& configDirectory, const fs::path& capture, const fs::path& scratch)
+{
+    const fs::path outPath = scratch / "tshark.out";
+    const fs::path errPath = scratch / "tshark.err";
+    // WIRESHARK_CONFIG_DIR points tshark at a personal configuration directory holding
+    // only the esp_sa file. Each ESP frame prints its icv_good flag and the IP source
+    // addresses of every IPv4 layer (outer, and inner once decrypted).
+    const std::string command
+        = "WIRESHARK_CONFIG_DIR='" + configDirectory.string() + "' tshark -n -r '"
+          + capture.string()
+          + "' -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE"
+            " -Y esp -T fields -E separator=/t -E occurrence=a -E aggregator=,"
+            " -e esp.icv_good -e ip.src >'"
+          + outPath.string() + "' 2>'" + errPath.string() + "'";
+    const int status = std::system(command.c_str());
+
+    EspVerdicts verdicts;
+    verdicts.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream out(outPath);
+    std::string line;
+    while (std::getline(out, line))
+    {
+        const size_t tab = line.find('\t');
+        ++verdicts.frames;
+        verdicts.icvGood += line.substr(0, tab) == "1";
+        // More than one IPv4 source means tshark decrypted the payload.
+        verdicts.decrypted += tab != std::string::npos && line.find(',', tab) != std::string::npos;
+    }
+    std::ifstream err(errPath);
+    verdicts.errors.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+    return verdicts;
+}
+
+class RunnerPcapTest : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        std::string pattern = (fs::path(TUNNELSIM_BINARY_DIR) / "runner-pcap-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        m_dir = pattern;
+    }
+
+    void TearDown() override { fs::remove_all(m_dir); }
+
+    fs::path m_dir;
+};
+
+TEST_F(RunnerPcapTest, TsharkVerifiesEveryEspFrame)
+{
+    ASSERT_TRUE(TsharkAvailable()) << "tshark is not on the PATH; install it with tools/setup";
+    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / "one-subnet.json";
+    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
+    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
+
+    RunOutputs outputs;
+    outputs.pcapDirectory = (m_dir / "pcap").string();
+    fs::create_directories(outputs.pcapDirectory);
+    const Results results = RunScenario(*loaded.scenario, outputs);
+
+    for (const DesignResults& design : results.designs)
+    {
+        const fs::path config = m_dir / ("wireshark-" + design.name);
+        fs::create_directories(config);
+        fs::copy_file(fs::path(outputs.pcapDirectory) / (design.name + ".esp_sa"),
+                      config / "esp_sa");
+        for (const WanLink& link : loaded.scenario->links)
+        {
+            const fs::path capture
+                = fs::path(outputs.pcapDirectory) / (design.name + "-" + link.name + ".pcap");
+            ASSERT_TRUE(fs::exists(capture)) << capture;
+            const EspVerdicts verdicts = RunTshark(config, capture, m_dir);
+            const std::string where = design.name + " " + link.name;
+            EXPECT_EQ(verdicts.exitCode, 0) << where << ": " << verdicts.errors;
+            EXPECT_GT(verdicts.frames, 0u) << where;
+            EXPECT_EQ(verdicts.icvGood, verdicts.frames) << where;
+            EXPECT_EQ(verdicts.decrypted, verdicts.frames) << where;
+        }
+    }
+}
+
+} // namespace
+} // namespace tunnelsim
