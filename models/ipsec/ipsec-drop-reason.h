@@ -35,6 +35,7 @@ enum class IpsecDropReason : uint8_t
     SequenceExhausted,     ///< outbound sequence counter would wrap (RFC 4303 s3.3.3)
     CryptoFailure,         ///< OpenSSL refused an operation
     NoRoute,               ///< a bypassed packet that no lower routing protocol can route
+    CryptoQueueFull,       ///< every crypto engine unit busy and its queue full (CryptoEngine)
 };
 
 /** Stable lowercase name, e.g. "inbound-policy-mismatch". */
@@ -63,6 +64,7 @@ constexpr IpsecDropReason kAllIpsecDropReasons[] = {
     IpsecDropReason::SequenceExhausted,
     IpsecDropReason::CryptoFailure,
     IpsecDropReason::NoRoute,
+    IpsecDropReason::CryptoQueueFull,
 };
 
 /** The drop reason for a codec error on an inbound ESP packet. */
