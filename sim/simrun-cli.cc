@@ -1,5 +1,6 @@
 #include "simrun-cli.h"
 
+#include "calibrate.h"
 #include "compare.h"
 #include "decode.h"
 #include "runner.h"
@@ -25,6 +26,9 @@ RunSimrun(int argc, char** argv)
     CompareOptions compareOptions;
     CLI::App* compare = AddCompareSubcommand(app, compareOptions);
 
+    CalibrateOptions calibrateOptions;
+    CLI::App* calibrate = AddCalibrateCommand(app, calibrateOptions);
+
     // Without a subcommand: simrun SCENARIO.json [options].
     ScenarioRunOptions scenarioOptions;
     AddScenarioOptions(app, scenarioOptions);
@@ -46,6 +50,10 @@ RunSimrun(int argc, char** argv)
     if (compare->parsed())
     {
         return RunCompare(compareOptions, std::cout, std::cerr);
+    }
+    if (calibrate->parsed())
+    {
+        return RunCalibrate(calibrateOptions, std::cout, std::cerr);
     }
     if (!scenarioOptions.scenarioPath.empty())
     {

@@ -104,17 +104,65 @@ IpsecHelper::SetStackAttribute(const std::string& name, const ns3::AttributeValu
     m_stackFactory.Set(name, value);
 }
 
+void
+IpsecHelper::SetCryptoEngine(const CryptoCostTable& table, const CryptoEngineSettings& settings)
+{
+    settings.Validate();
+    ValidateCryptoCostTable(table, settings.tableName.empty() ? kCryptoCostTableInMemory
+                                                              : settings.tableName);
+    m_cryptoTable = std::make_shared<const CryptoCostTable>(table);
+    m_cryptoSettings = settings;
+}
+
+std::optional<CryptoEngineSettings>
+IpsecHelper::GetCryptoEngineSettings() const
+{
+    return m_cryptoSettings;
+}
+
+const CryptoCostTable*
+IpsecHelper::GetCryptoCostTable() const
+{
+    return m_cryptoTable.get();
+}
+
+std::optional<CryptoEngineStatus>
+IpsecHelper::GetCryptoEngineStatus(ns3::Ptr<ns3::Node> node)
+{
+    ns3::Ptr<IpsecStack> stack = GetStack(node);
+    if (!stack || !stack->GetCryptoEngine())
+    {
+        return std::nullopt;
+    }
+    return stack->GetCryptoEngine()->GetStatus();
+}
+
+void
+IpsecHelper::AttachCryptoEngine(ns3::Ptr<IpsecStack> stack) const
+{
+    if (!m_cryptoSettings || stack->GetCryptoEngine())
+    {
+        return;
+    }
+    auto engine = ns3::CreateObject<CryptoEngine>();
+    engine->SetCostTable(*m_cryptoTable, m_cryptoSettings->tableName);
+    engine->Configure(*m_cryptoSettings);
+    stack->SetCryptoEngine(engine);
+}
+
 ns3::Ptr<IpsecStack>
 IpsecHelper::Install(ns3::Ptr<ns3::Node> node) const
 {
     ns3::Ptr<IpsecStack> stack = node->GetObject<IpsecStack>();
     if (stack)
     {
+        AttachCryptoEngine(stack);
         return stack;
     }
     stack = m_stackFactory.Create<IpsecStack>();
     node->AggregateObject(stack);
     stack->Setup(node);
+    AttachCryptoEngine(stack);
     return stack;
 }
 

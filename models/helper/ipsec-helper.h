@@ -16,12 +16,16 @@
  *   helper its own range with SetFirstSpi.
  * - The esp_sa file cannot describe ChaCha20-Poly1305 or ESN, which Wireshark 4.0 cannot
  *   decode; WriteWiresharkSaFile throws for such SAs.
+ * - One crypto engine configuration per helper: every gateway it installs gets the same
+ *   table, units, queue size and scale.
  */
 #ifndef TUNNELSIM_HELPER_IPSEC_HELPER_H
 #define TUNNELSIM_HELPER_IPSEC_HELPER_H
 
+#include "crypto-cost-table.h"
 #include "esp-sa-file.h"
 #include "esp-suite.h"
+#include "ipsec/crypto-engine.h"
 #include "ipsec/ipsec-stack.h"
 #include "ipsec/security-association.h"
 #include "ipsec/security-policy-database.h"
@@ -35,6 +39,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,10 +84,25 @@ class IpsecHelper
     void SetStackAttribute(const std::string& name, const ns3::AttributeValue& value);
 
     /**
+     * Give the gateways a finite crypto capacity: from now on Install adds a CryptoEngine
+     * with the costs of @p table and @p settings to every stack it creates, and to an
+     * existing stack that has none. Without this call sealing and opening take no simulated
+     * time. Throws std::invalid_argument for settings out of range and CryptoCostTableError
+     * for an invalid table.
+     */
+    void SetCryptoEngine(const CryptoCostTable& table, const CryptoEngineSettings& settings);
+    /// The settings given to SetCryptoEngine, or nullopt when gateways get no engine.
+    std::optional<CryptoEngineSettings> GetCryptoEngineSettings() const;
+    /// The table given to SetCryptoEngine, or nullptr.
+    const CryptoCostTable* GetCryptoCostTable() const;
+    /// Settings and counters of the engine on @p node, or nullopt without one.
+    static std::optional<CryptoEngineStatus> GetCryptoEngineStatus(ns3::Ptr<ns3::Node> node);
+
+    /**
      * Install the IPsec stack on @p node (IpsecStack::Setup). The node needs an
      * InternetStackHelper stack; install after assigning its addresses so interface
      * indices are not shifted by the hidden device. Returns the existing stack if there is
-     * one.
+     * one. Either way the stack gets the SetCryptoEngine engine if it has none yet.
      */
     ns3::Ptr<IpsecStack> Install(ns3::Ptr<ns3::Node> node) const;
     void Install(const ns3::NodeContainer& nodes) const;
@@ -157,7 +178,12 @@ class IpsecHelper
     ns3::Ptr<ns3::NetDevice> AddVtiDevice(ns3::Ptr<ns3::Node> node, ns3::Ipv4Address address,
                                           ns3::Ipv4Mask mask);
 
+    /// Add the configured crypto engine to @p stack unless it has one or none is configured.
+    void AttachCryptoEngine(ns3::Ptr<IpsecStack> stack) const;
+
     ns3::ObjectFactory m_stackFactory;
+    std::shared_ptr<const CryptoCostTable> m_cryptoTable;
+    std::optional<CryptoEngineSettings> m_cryptoSettings;
     EspSuite m_suite;
     bool m_esn = false;
     uint32_t m_replayWindow = kDefaultReplayWindow;

@@ -185,6 +185,11 @@ IpsecStack::DoDispose()
     m_esp = nullptr;
     m_vtis.clear();
     m_acquire = AcquireCallback();
+    if (m_cryptoEngine)
+    {
+        m_cryptoEngine->Dispose();
+        m_cryptoEngine = nullptr;
+    }
     ns3::Object::DoDispose();
 }
 
@@ -282,6 +287,18 @@ bool
 IpsecStack::IsVti(ns3::Ptr<const ns3::NetDevice> device) const
 {
     return m_vtis.count(ns3::PeekPointer(device)) != 0;
+}
+
+void
+IpsecStack::SetCryptoEngine(ns3::Ptr<CryptoEngine> engine)
+{
+    m_cryptoEngine = engine;
+}
+
+ns3::Ptr<CryptoEngine>
+IpsecStack::GetCryptoEngine() const
+{
+    return m_cryptoEngine;
 }
 
 bool
@@ -414,6 +431,33 @@ void
 IpsecStack::Seal(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPacket,
                  const Ipv4Header& header, const Bytes& bytes)
 {
+    if (!m_cryptoEngine)
+    {
+        SealNow(sa, ipPacket, header, bytes);
+        return;
+    }
+
+    // The engine charges the bytes EspEncoder::Seal takes, which SealNow passes it: the
+    // whole packet in tunnel mode, the packet without its IPv4 header in transport mode.
+    const SecurityAssociationConfig& config = sa->GetConfig();
+    const size_t packetEnd = std::min<size_t>(header.totalLength, bytes.size());
+    const size_t sealBytes
+        = config.mode == IpsecMode::Tunnel ? packetEnd : packetEnd - header.HeaderSize();
+    const bool admitted = m_cryptoEngine->Submit(config.esp.suite, CryptoDirection::Seal, sealBytes,
+                                                 [this, sa, ipPacket, header, bytes]()
+                                                 {
+                                                     SealNow(sa, ipPacket, header, bytes);
+                                                 });
+    if (!admitted)
+    {
+        Drop(ipPacket, IpsecDropReason::CryptoQueueFull);
+    }
+}
+
+void
+IpsecStack::SealNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPacket,
+                    const Ipv4Header& header, const Bytes& bytes)
+{
     const SecurityAssociationConfig& config = sa->GetConfig();
     const size_t packetEnd = std::min<size_t>(header.totalLength, bytes.size());
 
@@ -501,7 +545,7 @@ IpsecStack::ProcessEsp(ns3::Ptr<ns3::Packet> esp, const ns3::Ipv4Header& outer,
 {
     NS_LOG_FUNCTION(this << esp << outer.GetSource() << outer.GetDestination());
 
-    const Bytes bytes = PacketBytes(esp);
+    Bytes bytes = PacketBytes(esp);
     Result<uint32_t> spi = PeekEspSpi(bytes);
     if (!spi)
     {
@@ -515,7 +559,30 @@ IpsecStack::ProcessEsp(ns3::Ptr<ns3::Packet> esp, const ns3::Ipv4Header& outer,
         Drop(esp, IpsecDropReason::UnknownSpi);
         return;
     }
+    if (!m_cryptoEngine)
+    {
+        OpenNow(sa, esp, outer, bytes);
+        return;
+    }
 
+    // The engine charges the whole ESP packet, SPI to ICV, which OpenNow gives the decoder.
+    const size_t openBytes = bytes.size();
+    const bool admitted
+        = m_cryptoEngine->Submit(sa->GetConfig().esp.suite, CryptoDirection::Open, openBytes,
+                                 [this, sa, esp, outer, bytes = std::move(bytes)]()
+                                 {
+                                     OpenNow(sa, esp, outer, bytes);
+                                 });
+    if (!admitted)
+    {
+        Drop(esp, IpsecDropReason::CryptoQueueFull);
+    }
+}
+
+void
+IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
+                    const ns3::Ipv4Header& outer, const Bytes& bytes)
+{
     // RFC 4303 s3.4.3 and s3.4.4: replay check, ICV, decryption, then padding.
     Bytes payload;
     Result<EspOpened> opened = sa->GetDecoder()->Open(bytes, payload);

@@ -20,10 +20,13 @@
  * - Transport mode seals forwarded packets as well, keeping their addresses; RFC 4301
  *   s4.1 meant it for traffic the gateway itself sources or sinks.
  * - IKE traffic is recognised by UDP port 500 or 4500 only.
+ * - Sealing and opening take no simulated time unless a CryptoEngine is set, and then only
+ *   ESP costs time (see crypto-engine.h for the engine's own limits).
  */
 #ifndef TUNNELSIM_IPSEC_STACK_H
 #define TUNNELSIM_IPSEC_STACK_H
 
+#include "crypto-engine.h"
 #include "ipsec-drop-reason.h"
 #include "ipv4-header.h"
 #include "ns3/callback.h"
@@ -101,6 +104,15 @@ class IpsecStack : public ns3::Object
     bool IsIpsecDevice(ns3::Ptr<const ns3::NetDevice> device) const;
     bool IsVti(ns3::Ptr<const ns3::NetDevice> device) const;
 
+    /**
+     * Seal and open through @p engine from now on: each ESP packet waits for a unit of the
+     * engine and is sent or delivered when its service ends; a packet the engine rejects is
+     * dropped (crypto-queue-full). A null @p engine restores instant sealing and opening.
+     */
+    void SetCryptoEngine(ns3::Ptr<CryptoEngine> engine);
+    /// The engine set with SetCryptoEngine, or nullptr.
+    ns3::Ptr<CryptoEngine> GetCryptoEngine() const;
+
     /// Unmatched packets are dropped (no-policy) when true, else passed in the clear.
     bool GetDiscardUnmatched() const;
     bool GetInboundCleartextCheck() const;
@@ -149,9 +161,17 @@ class IpsecStack : public ns3::Object
     bool SendFromVti(ns3::VirtualNetDevice* device, ns3::Ptr<ns3::Packet> packet,
                      const ns3::Address& source, const ns3::Address& destination,
                      uint16_t protocolNumber);
-    /// Seal @p ipPacket (bytes @p bytes, decoded header @p header) with @p sa and send it.
+    /// Seal @p ipPacket (bytes @p bytes, decoded header @p header) with @p sa and send it,
+    /// through the crypto engine when one is set.
     void Seal(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPacket,
               const Ipv4Header& header, const Bytes& bytes);
+    /// Seal and send at once: Seal without the engine, or when the engine's service ends.
+    void SealNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPacket,
+                 const Ipv4Header& header, const Bytes& bytes);
+    /// Open @p esp (bytes @p bytes) with @p sa, the inbound SA of its SPI, check the inner
+    /// packet and deliver it (RFC 4303 s3.4.3 onwards, RFC 4301 s5.2 step 4).
+    void OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
+                 const ns3::Ipv4Header& outer, const Bytes& bytes);
     /// Send a whole IPv4 packet on unchanged, routed by the protocols below the interception.
     void SendInClear(ns3::Ptr<ns3::Packet> ipPacket);
     /// Hand an opened packet to @p device as if it had arrived there.
@@ -168,6 +188,7 @@ class IpsecStack : public ns3::Object
     ns3::Ptr<EspL4Protocol> m_esp;
     std::set<const ns3::NetDevice*> m_vtis;
     AcquireCallback m_acquire;
+    ns3::Ptr<CryptoEngine> m_cryptoEngine;
 
     bool m_discardUnmatched = false;
     bool m_inboundCleartextCheck = true;
