@@ -124,6 +124,39 @@ DesignJson(const DesignResults& design, const std::string& pointer)
     cost["suite"] = design.cryptoCost.suite;
     cost["per_packet_ns"] = Nullable(design.cryptoCost.perPacketNs, costPointer + "/per_packet_ns");
     cost["per_byte_ns"] = Nullable(design.cryptoCost.perByteNs, costPointer + "/per_byte_ns");
+    if (design.cryptoCost.engine)
+    {
+        const CryptoEngineResult& engine = *design.cryptoCost.engine;
+        ResultsJson engineJson;
+        engineJson["table"] = engine.table;
+        engineJson["scale"] = Finite(engine.scale, costPointer + "/engine/scale");
+        engineJson["units"] = engine.units;
+        engineJson["queue_packets"] = engine.queuePackets;
+        auto direction = [&](const CryptoDirectionCost& c, const std::string& name)
+        {
+            ResultsJson d;
+            d["fixed_ns"] = Finite(c.fixedNs, costPointer + "/engine/" + name + "/fixed_ns");
+            d["per_byte_ns"]
+                = Finite(c.perByteNs, costPointer + "/engine/" + name + "/per_byte_ns");
+            d["fixed_unit"] = "ns";
+            d["per_byte_unit"] = "ns/byte";
+            return d;
+        };
+        engineJson["seal"] = direction(engine.seal, "seal");
+        engineJson["open"] = direction(engine.open, "open");
+        ResultsJson gateways = ResultsJson::array();
+        for (size_t g = 0; g < engine.gateways.size(); ++g)
+        {
+            ResultsJson gateway;
+            gateway["gateway"] = engine.gateways[g].gateway;
+            gateway["utilisation"] = Finite(engine.gateways[g].utilisation,
+                                            fmt::format("{}/engine/gateways/{}", costPointer, g));
+            gateway["queue_drops"] = engine.gateways[g].queueDrops;
+            gateways.push_back(std::move(gateway));
+        }
+        engineJson["gateways"] = std::move(gateways);
+        cost["engine"] = std::move(engineJson);
+    }
     json["crypto_cost"] = std::move(cost);
     return json;
 }
@@ -308,6 +341,40 @@ ReadDesign(const ResultsJson& json, const std::string& pointer)
     design.cryptoCost.suite = ReadString(cost, "suite", costPointer);
     design.cryptoCost.perPacketNs = ReadNullableNumber(cost, "per_packet_ns", costPointer);
     design.cryptoCost.perByteNs = ReadNullableNumber(cost, "per_byte_ns", costPointer);
+    if (cost.is_object() && cost.contains("engine"))
+    {
+        std::string enginePointer = costPointer + "/engine";
+        const ResultsJson& engineJson = Member(cost, "engine", costPointer);
+        CryptoEngineResult engine;
+        engine.table = ReadString(engineJson, "table", enginePointer);
+        engine.scale = ReadNumber(engineJson, "scale", enginePointer);
+        engine.units = static_cast<uint32_t>(ReadCount(engineJson, "units", enginePointer));
+        engine.queuePackets
+            = static_cast<uint32_t>(ReadCount(engineJson, "queue_packets", enginePointer));
+        for (auto [name, target] :
+             {std::pair<const char*, CryptoDirectionCost*>{"seal", &engine.seal},
+              std::pair<const char*, CryptoDirectionCost*>{"open", &engine.open}})
+        {
+            std::string directionPointer = enginePointer + "/" + name;
+            const ResultsJson& d = Member(engineJson, name, enginePointer);
+            target->fixedNs = ReadNumber(d, "fixed_ns", directionPointer);
+            target->perByteNs = ReadNumber(d, "per_byte_ns", directionPointer);
+        }
+        const ResultsJson& gateways = Member(engineJson, "gateways", enginePointer);
+        if (gateways.is_array())
+        {
+            for (size_t g = 0; g < gateways.size(); ++g)
+            {
+                std::string gatewayPointer = fmt::format("{}/gateways/{}", enginePointer, g);
+                GatewayCryptoLoad load;
+                load.gateway = ReadString(gateways[g], "gateway", gatewayPointer);
+                load.utilisation = ReadNumber(gateways[g], "utilisation", gatewayPointer);
+                load.queueDrops = ReadCount(gateways[g], "queue_drops", gatewayPointer);
+                engine.gateways.push_back(std::move(load));
+            }
+        }
+        design.cryptoCost.engine = std::move(engine);
+    }
     return design;
 }
 

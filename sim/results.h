@@ -104,12 +104,40 @@ struct Throughput
  * The gateway crypto cost model behind the throughput figures. @c model is "none" (crypto
  * takes no simulated time) or "linear" (perPacketNs + perByteNs x bytes per packet).
  */
+/** One direction's cost after scaling: fixedNs (ns per packet) + perByteNs (ns per byte). */
+struct CryptoDirectionCost
+{
+    double fixedNs = 0;
+    double perByteNs = 0;
+};
+
+/** One gateway's crypto engine over the run (simulated time only). */
+struct GatewayCryptoLoad
+{
+    std::string gateway;
+    double utilisation = 0;  ///< busy unit-time / (units x elapsed), 0..1
+    uint64_t queueDrops = 0; ///< packets dropped with reason crypto-queue-full
+};
+
+/** The engine settings behind a "linear" model; unset for "none". */
+struct CryptoEngineResult
+{
+    std::string table; ///< the table path as the scenario wrote it (or the default path)
+    double scale = 1;
+    uint32_t units = 1;
+    uint32_t queuePackets = 0;
+    CryptoDirectionCost seal;
+    CryptoDirectionCost open;
+    std::vector<GatewayCryptoLoad> gateways;
+};
+
 struct CryptoCost
 {
     std::string model = "none";
     std::string suite;
     std::optional<double> perPacketNs;
     std::optional<double> perByteNs;
+    std::optional<CryptoEngineResult> engine;
 };
 
 struct DesignResults

@@ -97,6 +97,17 @@ DesignRun::Settings() const
     }
     settings.transportMode = m_design.ipsecMode == IpsecMode::Transport;
     settings.suite = m_design.cryptoSuite;
+    if (m_design.cryptoEngine)
+    {
+        const CryptoEngineConfig& engine = *m_design.cryptoEngine;
+        CryptoEngineSettings crypto;
+        crypto.units = engine.units;
+        crypto.queuePackets = engine.queuePackets;
+        crypto.scale = engine.scale;
+        crypto.tableName = engine.tableName.empty() ? engine.tablePath : engine.tableName;
+        settings.cryptoTable = engine.table;
+        settings.cryptoEngine = crypto;
+    }
     settings.ikeVersion = m_design.ike.version;
     // IKEv1 has no narrowing (RFC 7296 s2.9 is IKEv2), so it always matches strictly.
     settings.strictMatching
@@ -353,6 +364,29 @@ DesignRun::Collect() const
     }
     results.cryptoCost.model = "none";
     results.cryptoCost.suite = m_design.cryptoSuiteName;
+    if (m_design.cryptoEngine && m_design.cryptoEngine->table)
+    {
+        // docs/crypto-cost-model.md: service time = (fixed + per byte x bytes) x scale.
+        const CryptoEngineConfig& config = *m_design.cryptoEngine;
+        const SuiteCryptoCost& cost = config.table->Get(m_design.cryptoSuite);
+        CryptoEngineResult engine;
+        engine.table = config.tableName.empty() ? config.tablePath : config.tableName;
+        engine.scale = config.scale;
+        engine.units = config.units;
+        engine.queuePackets = config.queuePackets;
+        engine.seal = {cost.seal.fixedNs * config.scale, cost.seal.perByteNs * config.scale};
+        engine.open = {cost.open.fixedNs * config.scale, cost.open.perByteNs * config.scale};
+        for (const auto& [gateway, status] : m_network->CryptoEngineStatuses())
+        {
+            engine.gateways.push_back(
+                GatewayCryptoLoad{gateway, status.utilisation, status.queueDrops});
+        }
+        // The flat fields carry the seal direction, the one a sending gateway pays.
+        results.cryptoCost.perPacketNs = engine.seal.fixedNs;
+        results.cryptoCost.perByteNs = engine.seal.perByteNs;
+        results.cryptoCost.model = "linear";
+        results.cryptoCost.engine = std::move(engine);
+    }
     return results;
 }
 

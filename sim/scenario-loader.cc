@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -207,12 +208,16 @@ ParseErrorReason(const json::parse_error& error)
     return colon == std::string::npos ? text : text.substr(colon + 2);
 }
 
+/// The shipped measured cost table, relative to the repository root (docs/crypto-cost-model.md).
+constexpr std::string_view kDefaultCryptoTableFile = "data/crypto-costs/default.json";
+
 /** Reads one scenario document; each method reads one part and records its errors. */
 class ScenarioReader
 {
   public:
-    explicit ScenarioReader(ScenarioErrorList& errors)
+    ScenarioReader(ScenarioErrorList& errors, std::string baseDirectory)
       : m_errors(errors)
+      , m_baseDirectory(std::move(baseDirectory))
     {
     }
 
@@ -228,6 +233,7 @@ class ScenarioReader
     void ReadDesign(const JsonField& field, Design& design);
     void ReadRouting(const JsonField& field, Design& design);
     void ReadIke(const JsonField& field, Design& design);
+    void ReadCryptoEngine(const JsonField& field, Design& design);
     void ReadTunnel(const JsonField& field, Tunnel& tunnel);
     void ReadTraffic(const JsonField& field, Traffic& traffic);
     void ReadUdpFlow(const JsonField& field, UdpCbrFlow& flow);
@@ -236,6 +242,8 @@ class ScenarioReader
     void ReadSweep(const JsonField& field, Scenario& scenario);
 
     ScenarioErrorList& m_errors;
+    /// Directory of the scenario file; relative table paths are resolved against it.
+    std::string m_baseDirectory;
 };
 
 Scenario
@@ -543,6 +551,12 @@ ScenarioReader::ReadDesign(const JsonField& field, Design& design)
         }
     }
 
+    JsonField engine = object.Optional("crypto_engine", R"({"scale": 20})");
+    if (engine.Present())
+    {
+        ReadCryptoEngine(engine, design);
+    }
+
     // IKE version defaults to what the matching mode implies.
     design.ike.version = design.matching == SelectorMatching::Ikev1Strict ? 1 : 2;
     ReadIke(object.Optional("ike", R"({"version": 2, "dpd": {"interval_s": 10, "timeout_s": 30}})"),
@@ -648,6 +662,78 @@ ScenarioReader::ReadRouting(const JsonField& field, Design& design)
     }
     object.ReportUnknownKeys();
     design.routing = routing;
+}
+
+void
+ScenarioReader::ReadCryptoEngine(const JsonField& field, Design& design)
+{
+    ObjectReader object = field.Object();
+    CryptoEngineConfig config;
+    JsonField table = object.Optional("table", "\"../data/crypto-costs/default.json\"");
+    bool tableRead = !table.Present() || table.String(config.tableName);
+    if (tableRead && table.Present() && config.tableName.empty())
+    {
+        table.Report(rule::kInvalidValue, "the table path is empty; omit \"table\" for the "
+                                          "shipped data/crypto-costs/default.json");
+        tableRead = false;
+    }
+    JsonField scale = object.Optional("scale", "20");
+    scale.Number({0, std::numeric_limits<double>::max(), true}, config.scale);
+    object.Optional("units", "1").Integer<uint32_t>(1, kMaxCryptoUnits, config.units);
+    object.Optional("queue_packets", "1000")
+        .Integer<uint32_t>(1, kMaxCryptoQueuePackets, config.queuePackets);
+    object.ReportUnknownKeys();
+    if (!tableRead)
+    {
+        return;
+    }
+
+    namespace fs = std::filesystem;
+    if (config.tableName.empty())
+    {
+        // The shipped table, relative to the working directory (the repository root), else
+        // to the parent of the scenario file's directory (scenarios/ in the repository).
+        // TODO: a compile-time TUNNELSIM_SOURCE_DIR fallback needs a sim/CMakeLists.txt define.
+        fs::path candidate = fs::path(kDefaultCryptoTableFile);
+        std::error_code error;
+        if (!fs::is_regular_file(candidate, error) && !m_baseDirectory.empty())
+        {
+            candidate = fs::path(m_baseDirectory) / ".." / kDefaultCryptoTableFile;
+        }
+        config.tablePath = candidate.lexically_normal().string();
+    }
+    else
+    {
+        fs::path path(config.tableName);
+        if (path.is_relative() && !m_baseDirectory.empty())
+        {
+            path = fs::path(m_baseDirectory) / path;
+        }
+        config.tablePath = path.lexically_normal().string();
+    }
+    try
+    {
+        auto loaded = std::make_shared<CryptoCostTable>(LoadCryptoCostTable(config.tablePath));
+        if (!design.cryptoSuiteName.empty()
+            && loaded->suites.find(design.cryptoSuiteName) == loaded->suites.end())
+        {
+            table.Report(rule::kInvalidValue,
+                         fmt::format("crypto cost table {} has no costs for suite {}",
+                                     Quote(config.tablePath), Quote(design.cryptoSuiteName)));
+            return;
+        }
+        config.table = std::move(loaded);
+    }
+    catch (const std::exception& error)
+    {
+        // CryptoCostTableError names the table file and the field; a read failure names the file.
+        const JsonField& at = table.Present() ? table : field;
+        m_errors.Add(at.Pointer(), rule::kInvalidValue,
+                     fmt::format("crypto cost table {}: {}", Quote(config.tablePath), error.what()),
+                     at.Example());
+        return;
+    }
+    design.cryptoEngine = std::move(config);
 }
 
 void
@@ -893,7 +979,7 @@ ScenarioLoadResult::FormatErrors(std::string_view source) const
 }
 
 ScenarioLoadResult
-ParseScenario(std::string_view text)
+ParseScenario(std::string_view text, std::string_view baseDirectory)
 {
     ScenarioErrorList errors;
     DuplicateKeyFinder duplicates(errors);
@@ -917,7 +1003,7 @@ ParseScenario(std::string_view text)
         return result;
     }
 
-    ScenarioReader reader(errors);
+    ScenarioReader reader(errors, std::string(baseDirectory));
     Scenario scenario = reader.Read(document);
     AddDefaultTunnels(scenario);
 
@@ -963,7 +1049,7 @@ LoadScenarioFile(const std::string& path)
             fmt::format("cannot read scenario file {}: {}", Quote(path), reason), ""});
         return result;
     }
-    return ParseScenario(contents.str());
+    return ParseScenario(contents.str(), std::filesystem::path(path).parent_path().string());
 }
 
 } // namespace tunnelsim

@@ -39,8 +39,12 @@ struct ScenarioLoadResult
     std::string FormatErrors(std::string_view source = "") const;
 };
 
-/** Parse and validate scenario JSON text. */
-ScenarioLoadResult ParseScenario(std::string_view text);
+/**
+ * Parse and validate scenario JSON text. Relative paths in it (crypto_engine.table) are
+ * resolved against @p baseDirectory, the scenario file's directory; empty means the
+ * working directory.
+ */
+ScenarioLoadResult ParseScenario(std::string_view text, std::string_view baseDirectory = "");
 
 /** Read and validate a scenario file; an unreadable file is one error at pointer "". */
 ScenarioLoadResult LoadScenarioFile(const std::string& path);

@@ -12,10 +12,12 @@
 #define TUNNELSIM_SIM_SCENARIO_H
 
 #include "esp-suite.h"
+#include "ipsec/crypto-engine.h"
 #include "scenario-address.h"
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -203,6 +205,22 @@ struct Tunnel
     uint32_t ospfCost = kDefaultTunnelOspfCost;
 };
 
+/**
+ * A finite crypto capacity on every gateway of a design (models/ipsec/crypto-engine.h).
+ * The table is loaded and validated when the scenario is loaded.
+ */
+struct CryptoEngineConfig
+{
+    /// The table path as the scenario file spells it; empty when the default was used.
+    std::string tableName;
+    /// The path the table was read from (relative paths resolved against the scenario file).
+    std::string tablePath;
+    double scale = kDefaultCryptoScale;
+    uint32_t units = kDefaultCryptoUnits;
+    uint32_t queuePackets = kDefaultCryptoQueuePackets;
+    std::shared_ptr<const CryptoCostTable> table;
+};
+
 struct Design
 {
     std::string name;
@@ -218,6 +236,8 @@ struct Design
     /// Tunnel interface MTU in bytes; nullopt means "auto" (path MTU minus the overhead).
     std::optional<uint32_t> tunnelMtuBytes;
     IkeSettings ike;
+    /// Unset: sealing and opening take no simulated time.
+    std::optional<CryptoEngineConfig> cryptoEngine;
     /// Never empty after loading: when the file lists none, one tunnel per site pair.
     std::vector<Tunnel> tunnels;
     /// True when @c tunnels was generated because the file lists none.

@@ -261,6 +261,59 @@ ThroughputRows(const Results& results)
                                                                            : "-";
                            }));
 
+    // The crypto rows appear only when some design models a finite crypto capacity, so
+    // tables of scenarios without an engine keep their shape.
+    std::set<std::string> cryptoGateways;
+    for (const DesignResults& design : results.designs)
+    {
+        if (design.cryptoCost.engine)
+        {
+            for (const GatewayCryptoLoad& load : design.cryptoCost.engine->gateways)
+            {
+                cryptoGateways.insert(load.gateway);
+            }
+        }
+    }
+    bool anyEngine = std::any_of(results.designs.begin(), results.designs.end(),
+                                 [](const DesignResults& d)
+                                 {
+                                     return d.cryptoCost.engine.has_value();
+                                 });
+    if (anyEngine)
+    {
+        rows.push_back(MakeRow("crypto cost (suite, scale, units)", results,
+                               [](const DesignResults& d)
+                               {
+                                   if (!d.cryptoCost.engine)
+                                   {
+                                       return std::string("none");
+                                   }
+                                   const CryptoEngineResult& e = *d.cryptoCost.engine;
+                                   return fmt::format("{} x{:g}, {} unit{}", d.cryptoCost.suite,
+                                                      e.scale, e.units, e.units == 1 ? "" : "s");
+                               }));
+    }
+    for (const std::string& name : cryptoGateways)
+    {
+        rows.push_back(
+            MakeRow("  crypto " + name + " (busy, queue drops)", results,
+                    [&name](const DesignResults& d)
+                    {
+                        if (d.cryptoCost.engine)
+                        {
+                            for (const GatewayCryptoLoad& load : d.cryptoCost.engine->gateways)
+                            {
+                                if (load.gateway == name)
+                                {
+                                    return fmt::format("{:.1f}%, {}", load.utilisation * 100,
+                                                       load.queueDrops);
+                                }
+                            }
+                        }
+                        return std::string("-");
+                    }));
+    }
+
     const std::set<std::string> reasons = KeysOf(results,
                                                  [](const DesignResults& d)
                                                  {

@@ -131,6 +131,10 @@ DesignNetwork::Install(const std::vector<PolicySelector>& selectors,
     Impl& d = *m_impl;
     d.ipsec.SetSuite(d.settings.suite);
     d.ipsec.SetKeySeed(d.settings.seed);
+    if (d.settings.cryptoTable && d.settings.cryptoEngine)
+    {
+        d.ipsec.SetCryptoEngine(*d.settings.cryptoTable, *d.settings.cryptoEngine);
+    }
     d.ike.SetAttribute("Seed", ns3::UintegerValue(d.settings.seed));
 
     // IPsec after the topology's addresses, so the hidden device comes last on each node.
@@ -664,6 +668,21 @@ DesignNetwork::RoutesPerGateway(const std::vector<std::vector<Ipv4Prefix>>& remo
         counts[gateway.name] = count;
     }
     return counts;
+}
+
+std::vector<std::pair<std::string, CryptoEngineStatus>>
+DesignNetwork::CryptoEngineStatuses() const
+{
+    std::vector<std::pair<std::string, CryptoEngineStatus>> statuses;
+    for (const DesignGateway& gateway : m_impl->gateways)
+    {
+        std::optional<CryptoEngineStatus> status = IpsecHelper::GetCryptoEngineStatus(gateway.node);
+        if (status)
+        {
+            statuses.emplace_back(gateway.name, *status);
+        }
+    }
+    return statuses;
 }
 
 std::map<std::string, uint64_t>

@@ -31,6 +31,7 @@
 
 #include "esp-sa-file.h"
 #include "esp-suite.h"
+#include "ipsec/crypto-engine.h"
 #include "ns3/ipv4-routing-helper.h"
 #include "ns3/node.h"
 #include "ns3/ptr.h"
@@ -42,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tunnelsim
@@ -82,6 +84,9 @@ struct DesignSettings
     /// GRE keepalive period (s) and retries; unset: off.
     std::optional<std::array<uint32_t, 2>> keepalive;
     uint64_t seed = 1;
+    /// Gateway crypto engine table and settings; both unset: crypto takes no time.
+    std::shared_ptr<const CryptoCostTable> cryptoTable;
+    std::optional<CryptoEngineSettings> cryptoEngine;
     /// First random stream for the IKE endpoints (Topology::GetNextStream).
     int64_t firstStream = 0;
 };
@@ -171,6 +176,8 @@ class DesignNetwork
         const std::vector<std::vector<Ipv4Prefix>>& remote) const;
     /// Drops of the IPsec, GRE, OSPF and IKE models on all gateways, by reason.
     std::map<std::string, uint64_t> DropCounts() const;
+    /// Status of the crypto engine on each gateway that has one, in gateway order.
+    std::vector<std::pair<std::string, CryptoEngineStatus>> CryptoEngineStatuses() const;
     const DesignPhaseTimes& PhaseTimes() const;
     /// Every SA installed so far (IKE or manual), for a Wireshark esp_sa file.
     std::vector<EspSaFileEntry> WiresharkSaEntries() const;

@@ -57,7 +57,19 @@ MakeSample()
     ospf.convergence.phases.ospfFullS = 40.000000001;
     ospf.convergence.phases.spfDoneS = 1e21;
     ospf.throughput.goodputBps = 0;
-    ospf.cryptoCost = {"linear", "aes-cbc-128-hmac-sha1-96", 850.0, 0.75};
+    ospf.cryptoCost.model = "linear";
+    ospf.cryptoCost.suite = "aes-cbc-128-hmac-sha1-96";
+    ospf.cryptoCost.perPacketNs = 850.0;
+    ospf.cryptoCost.perByteNs = 0.75;
+    CryptoEngineResult engine;
+    engine.table = "../data/crypto-costs/default.json";
+    engine.scale = 20;
+    engine.units = 2;
+    engine.queuePackets = 100;
+    engine.seal = {7696.0, 24.674};
+    engine.open = {7046.0, 12.542};
+    engine.gateways = {{"gw-a", 0.625, 17}, {"gw-b", 0.375, 0}};
+    ospf.cryptoCost.engine = engine;
 
     results.designs = {policy, ospf};
     return results;
@@ -93,6 +105,12 @@ TEST(ResultsJson, RoundTripValues)
     EXPECT_FALSE(policy.convergence.phases.ospfFullS.has_value());
     EXPECT_FALSE(back.designs[1].convergence.allPairsReachableS.has_value());
     EXPECT_EQ(back.designs[1].cryptoCost.perPacketNs, 850.0);
+    EXPECT_FALSE(back.designs[0].cryptoCost.engine.has_value());
+    ASSERT_TRUE(back.designs[1].cryptoCost.engine.has_value());
+    EXPECT_EQ(back.designs[1].cryptoCost.engine->units, 2U);
+    EXPECT_EQ(back.designs[1].cryptoCost.engine->open.perByteNs, 12.542);
+    ASSERT_EQ(back.designs[1].cryptoCost.engine->gateways.size(), 2U);
+    EXPECT_EQ(back.designs[1].cryptoCost.engine->gateways[0].queueDrops, 17U);
 }
 
 TEST(ResultsJson, NoSweepIsNull)
