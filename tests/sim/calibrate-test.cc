@@ -3,6 +3,7 @@
 // error must name the file, the JSON path of the offending value and the rule it breaks.
 #include "calibrate.h"
 #include "crypto-cost-table.h"
+#include "simrun-capture.h"
 #include "simrun-cli.h"
 
 #include <filesystem>
@@ -28,37 +29,6 @@ using nlohmann::json;
 /// The table shipped with the repository, measured by `simrun calibrate`.
 const std::string kShippedTable
     = std::string(TUNNELSIM_SOURCE_DIR) + "/data/crypto-costs/default.json";
-
-struct SimrunOutput
-{
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
-
-/// Run simrun in-process with @p args (without the program name), capturing both streams.
-SimrunOutput
-RunSimrunCaptured(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "simrun");
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-    {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    std::ostringstream out;
-    std::ostringstream err;
-    std::streambuf* oldOut = std::cout.rdbuf(out.rdbuf());
-    std::streambuf* oldErr = std::cerr.rdbuf(err.rdbuf());
-    SimrunOutput result;
-    result.exitCode = RunSimrun(static_cast<int>(args.size()), argv.data());
-    std::cout.rdbuf(oldOut);
-    std::cerr.rdbuf(oldErr);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
-}
 
 /// A directory of its own under the system temporary directory, removed at the end.
 class TempDir

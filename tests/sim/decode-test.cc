@@ -10,6 +10,7 @@
 #include "ipv4-header.h"
 #include "pcap-capture.h"
 #include "pcap-sample.h"
+#include "simrun-capture.h"
 #include "simrun-cli.h"
 
 #include <filesystem>
@@ -40,37 +41,6 @@ ShippedPath(std::string_view extension)
 {
     return std::string(TUNNELSIM_SOURCE_DIR) + "/docs/examples/" + std::string(kSampleCaptureName)
            + std::string(extension);
-}
-
-struct SimrunOutput
-{
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
-
-/// Run simrun in-process with @p args (without the program name), capturing both streams.
-SimrunOutput
-RunSimrunCaptured(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "simrun");
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-    {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    std::ostringstream out;
-    std::ostringstream err;
-    std::streambuf* oldOut = std::cout.rdbuf(out.rdbuf());
-    std::streambuf* oldErr = std::cerr.rdbuf(err.rdbuf());
-    SimrunOutput result;
-    result.exitCode = RunSimrun(static_cast<int>(args.size()), argv.data());
-    std::cout.rdbuf(oldOut);
-    std::cerr.rdbuf(oldErr);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
 }
 
 std::vector<json>

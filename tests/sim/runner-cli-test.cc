@@ -7,6 +7,7 @@
 //   10.1.1.0/24 --.                                   .-- 10.2.2.0/24
 //   10.1.5.0/24 --- gw-a --- isp --- gw-b ------------ 10.2.6.0/24
 #include "results.h"
+#include "simrun-capture.h"
 #include "simrun-cli.h"
 
 #include <cstdlib>
@@ -28,37 +29,6 @@ std::string
 ShippedScenario(const std::string& name)
 {
     return (fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / (name + ".json")).string();
-}
-
-struct SimrunOutput
-{
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
-
-/// Run simrun in-process with @p args (without the program name), capturing both streams.
-SimrunOutput
-RunSimrunCaptured(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "simrun");
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-    {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    std::ostringstream out;
-    std::ostringstream err;
-    std::streambuf* oldOut = std::cout.rdbuf(out.rdbuf());
-    std::streambuf* oldErr = std::cerr.rdbuf(err.rdbuf());
-    SimrunOutput result;
-    result.exitCode = RunSimrun(static_cast<int>(args.size()), argv.data());
-    std::cout.rdbuf(oldOut);
-    std::cerr.rdbuf(oldErr);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
 }
 
 std::string
