@@ -243,6 +243,54 @@ CompareFlows(RowBuilder& rows, const Throughput& baseline, const Throughput& res
     }
 }
 
+/// The engine settings are inputs (exact); utilisation is a rate and queue drops a count.
+void
+CompareCryptoEngine(RowBuilder& rows, const std::optional<CryptoEngineResult>& baseline,
+                    const std::optional<CryptoEngineResult>& result)
+{
+    if (!baseline || !result)
+    {
+        if (baseline || result)
+        {
+            rows.Presence("crypto_cost.engine", baseline.has_value(), result.has_value());
+        }
+        return;
+    }
+    rows.Exact("crypto_cost.engine.table", baseline->table, result->table);
+    rows.ExactNumber("crypto_cost.engine.scale", baseline->scale, result->scale);
+    rows.Count("crypto_cost.engine.units", baseline->units, result->units);
+    rows.Count("crypto_cost.engine.queue_packets", baseline->queuePackets, result->queuePackets);
+    for (const GatewayCryptoLoad& load : baseline->gateways)
+    {
+        const std::string prefix = fmt::format("crypto_cost.engine.gateways[{}]", load.gateway);
+        auto found = std::find_if(result->gateways.begin(), result->gateways.end(),
+                                  [&load](const GatewayCryptoLoad& other)
+                                  {
+                                      return other.gateway == load.gateway;
+                                  });
+        if (found == result->gateways.end())
+        {
+            rows.Presence(prefix, true, false);
+            continue;
+        }
+        rows.Rate(prefix + ".utilisation", load.utilisation, found->utilisation);
+        rows.Count(prefix + ".queue_drops", load.queueDrops, found->queueDrops);
+    }
+    for (const GatewayCryptoLoad& load : result->gateways)
+    {
+        bool known = std::any_of(baseline->gateways.begin(), baseline->gateways.end(),
+                                 [&load](const GatewayCryptoLoad& other)
+                                 {
+                                     return other.gateway == load.gateway;
+                                 });
+        if (!known)
+        {
+            rows.Presence(fmt::format("crypto_cost.engine.gateways[{}]", load.gateway), false,
+                          true);
+        }
+    }
+}
+
 void
 CompareDesign(RowBuilder& rows, const DesignResults& a, const DesignResults& b)
 {
@@ -279,6 +327,7 @@ CompareDesign(RowBuilder& rows, const DesignResults& a, const DesignResults& b)
     rows.ExactNumber("crypto_cost.per_packet_ns", a.cryptoCost.perPacketNs,
                      b.cryptoCost.perPacketNs);
     rows.ExactNumber("crypto_cost.per_byte_ns", a.cryptoCost.perByteNs, b.cryptoCost.perByteNs);
+    CompareCryptoEngine(rows, a.cryptoCost.engine, b.cryptoCost.engine);
 }
 
 } // namespace

@@ -240,6 +240,57 @@ TEST(CompareResults, SuiteChangeFails)
     EXPECT_TRUE(CompareWithDefaults(MakeBaseline(), result).Regressed());
 }
 
+Results
+WithCryptoEngine(Results results)
+{
+    CryptoEngineResult engine;
+    engine.table = "data/crypto-costs/default.json";
+    engine.scale = 20;
+    engine.units = 1;
+    engine.queuePackets = 100;
+    engine.gateways = {{"gw-a", 0.5, 0}, {"gw-b", 0.25, 0}};
+    results.designs[1].cryptoCost.model = "linear";
+    results.designs[1].cryptoCost.engine = engine;
+    return results;
+}
+
+TEST(CompareResults, CryptoQueueDropsChangeFails)
+{
+    Results result = WithCryptoEngine(MakeBaseline());
+    result.designs[1].cryptoCost.engine->gateways[0].queueDrops = 7;
+    ComparisonReport report = CompareWithDefaults(WithCryptoEngine(MakeBaseline()), result);
+    const MetricComparison* row
+        = FindRow(report, "gre-ospf", "crypto_cost.engine.gateways[gw-a].queue_drops");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+    EXPECT_EQ(report.Count(Verdict::Regression), 1U);
+}
+
+TEST(CompareResults, CryptoUtilisationUsesRateTolerance)
+{
+    const Results baseline = WithCryptoEngine(MakeBaseline());
+    Results within = baseline;
+    within.designs[1].cryptoCost.engine->gateways[0].utilisation = 0.51; // 2% above 0.5
+    EXPECT_FALSE(CompareWithDefaults(baseline, within).Regressed());
+
+    Results outside = baseline;
+    outside.designs[1].cryptoCost.engine->gateways[0].utilisation = 0.6; // 20% above 0.5
+    ComparisonReport report = CompareWithDefaults(baseline, outside);
+    const MetricComparison* row
+        = FindRow(report, "gre-ospf", "crypto_cost.engine.gateways[gw-a].utilisation");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
+TEST(CompareResults, CryptoEngineRemovedFails)
+{
+    const ComparisonReport report
+        = CompareWithDefaults(WithCryptoEngine(MakeBaseline()), MakeBaseline());
+    const MetricComparison* row = FindRow(report, "gre-ospf", "crypto_cost.engine");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
 TEST(CompareResults, ScenarioMismatchFails)
 {
     Results result = MakeBaseline();
