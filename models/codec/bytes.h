@@ -1,6 +1,6 @@
 /*
  * Byte buffers and read-only views shared by every codec. C++17 has no std::span, so
- * ByteView stands in for std::span<const uint8_t>.
+ * ByteView replaces std::span<const uint8_t>.
  */
 #ifndef TUNNELSIM_CODEC_BYTES_H
 #define TUNNELSIM_CODEC_BYTES_H

@@ -28,7 +28,7 @@
  *   the E flag carry their inner payloads in the clear. They keep the IV, padding and
  *   (IKEv2) checksum of the negotiated suite, so sizes match a real exchange. The IKEv2 checksum is
  *   a real HMAC over the message (for AES-GCM suites, HMAC-SHA-256 cut to the 16-byte tag
- *   size stands in for the GCM tag).
+ *   size is used in place of the GCM tag).
  * - No IKEv2 fragmentation (RFC 7383), no CERT or CP payloads.
  */
 #ifndef TUNNELSIM_IPSEC_IKE_MESSAGE_H

@@ -11,6 +11,7 @@
 // replaces branch-b by a partner LAN whose 12 hosts are protected one by one.
 #include "runner.h"
 #include "scenario-loader.h"
+#include "shipped-scenario-results.h"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -22,42 +23,6 @@ namespace
 {
 
 namespace fs = std::filesystem;
-
-Scenario
-LoadShipped(const std::string& name)
-{
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / (name + ".json");
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    EXPECT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-    return loaded.Ok() ? *loaded.scenario : Scenario{};
-}
-
-/// Each shipped scenario runs once per test program; the tests read its results.
-const Results&
-ResultsOf(const std::string& name)
-{
-    static std::map<std::string, Results> cache;
-    auto found = cache.find(name);
-    if (found == cache.end())
-    {
-        found = cache.emplace(name, RunScenario(LoadShipped(name), RunOutputs{})).first;
-    }
-    return found->second;
-}
-
-const DesignResults&
-DesignOf(const Results& results, const std::string& name)
-{
-    for (const DesignResults& design : results.designs)
-    {
-        if (design.name == name)
-        {
-            return design;
-        }
-    }
-    ADD_FAILURE() << "no design " << name;
-    return results.designs.front();
-}
 
 /// Selector pairs a policy-based gateway needs: local prefixes times remote prefixes.
 uint64_t

@@ -20,6 +20,7 @@
 // timers notice it: OSPF's RouterDeadInterval, or GRE keepalives with a floating route.
 #include "runner.h"
 #include "scenario-loader.h"
+#include "shipped-scenario-results.h"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -35,41 +36,6 @@ namespace fs = std::filesystem;
 /// Slack on convergence bounds, seconds: the probe path's delay (two 10 ms links and the
 /// LANs) and the flooding of the new LSAs, rounded up generously.
 constexpr double kPathMarginS = 0.5;
-
-Scenario
-LoadShipped(const std::string& name)
-{
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / (name + ".json");
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    EXPECT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-    return loaded.Ok() ? *loaded.scenario : Scenario{};
-}
-
-const Results&
-ResultsOf(const std::string& name)
-{
-    static std::map<std::string, Results> cache;
-    auto found = cache.find(name);
-    if (found == cache.end())
-    {
-        found = cache.emplace(name, RunScenario(LoadShipped(name), RunOutputs{})).first;
-    }
-    return found->second;
-}
-
-const DesignResults&
-DesignOf(const Results& results, const std::string& name)
-{
-    for (const DesignResults& design : results.designs)
-    {
-        if (design.name == name)
-        {
-            return design;
-        }
-    }
-    ADD_FAILURE() << "no design " << name;
-    return results.designs.front();
-}
 
 const Design&
 ScenarioDesign(const Scenario& scenario, const std::string& name)
