@@ -197,8 +197,18 @@ WalkTracer::WalkTracer(std::vector<WalkNode> nodes)
         {
             ns3::Ptr<ns3::NetDevice> device = node->GetDevice(d);
             Impl* impl = m_impl.get();
+            ns3::Ptr<IpsecStack> stack = IpsecHelper::GetStack(node);
+            // What IPsec opens arrives through the stack's Opened trace below, because the
+            // stack hands opened GRE packets to GRE without receiving them on a device.
+            const bool opensIntoDevice = stack
+                                         && (device == ns3::Ptr<ns3::NetDevice>(stack->GetDevice())
+                                             || stack->IsVti(device));
             for (bool transmit : {true, false})
             {
+                if (!transmit && opensIntoDevice)
+                {
+                    continue;
+                }
                 device->TraceConnectWithoutContext(
                     transmit ? "MacTx" : "MacRx",
                     ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
@@ -207,6 +217,17 @@ WalkTracer::WalkTracer(std::vector<WalkNode> nodes)
                             impl->Record(n, device, transmit, packet);
                         }));
             }
+        }
+        if (ns3::Ptr<IpsecStack> stack = IpsecHelper::GetStack(node))
+        {
+            Impl* impl = m_impl.get();
+            stack->TraceConnectWithoutContext(
+                "Opened",
+                ns3::Callback<void, ns3::Ptr<const ns3::Packet>, ns3::Ptr<ns3::NetDevice>>(
+                    [impl, n](ns3::Ptr<const ns3::Packet> packet, ns3::Ptr<ns3::NetDevice> device)
+                    {
+                        impl->Record(n, device, false, packet);
+                    }));
         }
     }
 }

@@ -2,6 +2,7 @@
 
 #include "gre-l4-protocol.h"
 #include "gre-tunnel-net-device.h"
+#include "ipsec-stack.h"
 #include "ns3/boolean.h"
 #include "ns3/global-value.h"
 #include "ns3/ipv4-static-routing-helper.h"
@@ -90,7 +91,14 @@ GreHelper::Install(ns3::Ptr<ns3::Node> node) const
     }
     if (!node->GetObject<GreL4Protocol>())
     {
-        node->AggregateObject(ns3::CreateObject<GreL4Protocol>());
+        auto gre = ns3::CreateObject<GreL4Protocol>();
+        node->AggregateObject(gre);
+        // IpsecStack::Setup intercepts the protocols present when it runs; GRE added after
+        // it must be intercepted here, or its packets miss the stack's direct path.
+        if (ns3::Ptr<IpsecStack> stack = node->GetObject<IpsecStack>())
+        {
+            stack->InterceptLocalProtocol(gre);
+        }
     }
 }
 

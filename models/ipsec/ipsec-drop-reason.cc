@@ -46,6 +46,8 @@ ToString(IpsecDropReason reason)
             return "no-route";
         case IpsecDropReason::CryptoQueueFull:
             return "crypto-queue-full";
+        case IpsecDropReason::TransportFragment:
+            return "transport-fragment";
     }
     return "unknown";
 }

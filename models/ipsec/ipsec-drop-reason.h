@@ -36,6 +36,7 @@ enum class IpsecDropReason : uint8_t
     CryptoFailure,         ///< OpenSSL refused an operation
     NoRoute,               ///< a bypassed packet that no lower routing protocol can route
     CryptoQueueFull,       ///< every crypto engine unit busy and its queue full (CryptoEngine)
+    TransportFragment,     ///< a fragment matched a transport-mode SA (RFC 4303 s3.3)
 };
 
 /** Stable lowercase name, e.g. "inbound-policy-mismatch". */
@@ -65,6 +66,7 @@ constexpr IpsecDropReason kAllIpsecDropReasons[] = {
     IpsecDropReason::CryptoFailure,
     IpsecDropReason::NoRoute,
     IpsecDropReason::CryptoQueueFull,
+    IpsecDropReason::TransportFragment,
 };
 
 /** The drop reason for a codec error on an inbound ESP packet. */

@@ -3,12 +3,15 @@
 #include "esp-l4-protocol.h"
 #include "ipsec-routing-protocol.h"
 #include "ns3/boolean.h"
+#include "ns3/icmpv4-l4-protocol.h"
 #include "ns3/ipv4-list-routing.h"
+#include "ns3/ipv4-route.h"
 #include "ns3/log.h"
 #include "ns3/mac48-address.h"
 #include "ns3/names.h"
 #include "ns3/socket.h"
 #include "ns3/tag.h"
+#include "ns3/uinteger.h"
 
 #include <memory>
 #include <stdexcept>
@@ -70,12 +73,12 @@ CopyTags(ns3::Ptr<const ns3::Packet> from, ns3::Ptr<ns3::Packet> to)
                });
 }
 
-Bytes
-PacketBytes(ns3::Ptr<const ns3::Packet> packet)
+/// Copy the bytes of @p packet into @p bytes, reusing its storage.
+void
+CopyPacketBytes(ns3::Ptr<const ns3::Packet> packet, Bytes& bytes)
 {
-    Bytes bytes(packet->GetSize());
-    packet->CopyData(bytes.data(), bytes.size());
-    return bytes;
+    bytes.resize(packet->GetSize());
+    packet->CopyData(bytes.data(), static_cast<uint32_t>(bytes.size()));
 }
 
 /// True for the packets the stack itself produces or needs in the clear: ESP and IKE.
@@ -157,7 +160,12 @@ IpsecStack::GetTypeId()
                             ns3::MakeBooleanChecker())
               .AddTraceSource("Drop", "A packet dropped by IPsec processing, with the reason.",
                               ns3::MakeTraceSourceAccessor(&IpsecStack::m_dropTrace),
-                              "tunnelsim::IpsecStack::DropTracedCallback");
+                              "tunnelsim::IpsecStack::DropTracedCallback")
+              .AddTraceSource("Opened",
+                              "A packet opened from ESP and checked against its SA, whole "
+                              "IPv4 packet, with the device it is delivered on.",
+                              ns3::MakeTraceSourceAccessor(&IpsecStack::m_openedTrace),
+                              "tunnelsim::IpsecStack::OpenedTracedCallback");
     return tid;
 }
 
@@ -225,6 +233,11 @@ IpsecStack::Setup(ns3::Ptr<ns3::Node> node)
     const uint32_t interface = m_ipv4->AddInterface(m_device);
     m_ipv4->SetForwarding(interface, true);
     m_ipv4->SetUp(interface);
+    m_interface = interface;
+    m_deviceBroadcast = m_device->GetBroadcast();
+    ns3::UintegerValue ttl;
+    m_ipv4->GetAttribute("DefaultTtl", ttl);
+    m_defaultTtl = static_cast<uint8_t>(ttl.Get());
     if (!ns3::Names::FindName(node).empty())
     {
         ns3::Names::Add(node, "ipsec", m_device);
@@ -237,6 +250,84 @@ IpsecStack::Setup(ns3::Ptr<ns3::Node> node)
     m_routing = ns3::CreateObject<IpsecRoutingProtocol>();
     m_routing->SetStack(this);
     list->AddRoutingProtocol(m_routing, kIpsecRoutingPriority);
+
+    // IP protocol numbers are 8 bits (RFC 791 s3.1).
+    for (int number = 0; number <= 255; ++number)
+    {
+        ns3::Ptr<ns3::IpL4Protocol> protocol = m_ipv4->GetProtocol(number);
+        if (protocol && number != EspL4Protocol::PROT_NUMBER)
+        {
+            InterceptLocalProtocol(protocol);
+        }
+    }
+}
+
+void
+IpsecStack::InterceptLocalProtocol(ns3::Ptr<ns3::IpL4Protocol> protocol)
+{
+    protocol->SetDownTarget(ns3::MakeCallback(&IpsecStack::SendLocal, this));
+}
+
+void
+IpsecStack::SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
+                      ns3::Ipv4Address destination, uint8_t protocol,
+                      ns3::Ptr<ns3::Ipv4Route> route)
+{
+    bool protect = false;
+    if (route)
+    {
+        // A socket asked RouteOutput first, and the interception chose the hidden device.
+        protect = route->GetOutputDevice() == m_device;
+    }
+    else if (source.IsInitialized() && source != ns3::Ipv4Address::GetAny()
+             && !destination.IsMulticast() && !destination.IsBroadcast())
+    {
+        // The packet starts with its transport header, so ports are known here.
+        uint8_t portBytes[4] = {};
+        const uint32_t copied = packet->CopyData(portBytes, sizeof(portBytes));
+        const PacketSelectorFields fields = SelectorFieldsFromPacket(
+            source.Get(), destination.Get(), protocol, true, ByteView(portBytes, copied));
+        if (!IsIpsecControlTraffic(fields))
+        {
+            const SecurityPolicy* policy = m_spd->Lookup(TrafficDirection::Outbound, fields);
+            protect = policy && policy->action == PolicyAction::Protect;
+        }
+    }
+    if (!protect || packet->GetSize() + kIpv4MinHeaderSize > m_device->GetMtu())
+    {
+        m_ipv4->Send(packet, source, destination, protocol, route);
+        return;
+    }
+
+    // The fields Ipv4L3Protocol::Send would write (ns-3 3.37 BuildHeader), from the same
+    // socket tags, which it also removes.
+    ns3::Ipv4Header header;
+    header.SetSource(source);
+    header.SetDestination(destination);
+    header.SetProtocol(protocol);
+    header.SetPayloadSize(packet->GetSize());
+    header.SetIdentification(m_identification++);
+    ns3::SocketIpTtlTag ttlTag;
+    header.SetTtl(packet->RemovePacketTag(ttlTag) ? ttlTag.GetTtl() : m_defaultTtl);
+    ns3::SocketIpTosTag tosTag;
+    header.SetTos(packet->RemovePacketTag(tosTag) ? tosTag.GetTos() : 0);
+    ns3::SocketSetDontFragmentTag dfTag;
+    if (packet->RemovePacketTag(dfTag) && dfTag.IsEnabled())
+    {
+        header.SetDontFragment();
+    }
+    else
+    {
+        header.SetMayFragment();
+    }
+    if (ns3::Node::ChecksumEnabled())
+    {
+        header.EnableChecksum();
+    }
+    packet->AddHeader(header);
+    // Through the device, so its MacTx trace and captures see the packet, as on the
+    // routed path; its send callback is SendFromDevice.
+    m_device->Send(packet, m_deviceBroadcast, kEtherTypeIpv4);
 }
 
 ns3::Ptr<SecurityPolicyDatabase>
@@ -336,7 +427,9 @@ IpsecStack::ProcessOutbound(ns3::Ptr<ns3::Packet> ipPacket)
 {
     NS_LOG_FUNCTION(this << ipPacket);
 
-    const Bytes bytes = PacketBytes(ipPacket);
+    // The packet stays in m_plainScratch until SealNow hands the ESP packet to IPv4.
+    Bytes& bytes = m_plainScratch;
+    CopyPacketBytes(ipPacket, bytes);
     Result<Ipv4Header> decoded = DecodeIpv4Header(bytes);
     if (!decoded)
     {
@@ -414,7 +507,8 @@ IpsecStack::SendFromVti(ns3::VirtualNetDevice* device, ns3::Ptr<ns3::Packet> pac
         Drop(packet, IpsecDropReason::NoSa);
         return true;
     }
-    const Bytes bytes = PacketBytes(packet);
+    Bytes& bytes = m_plainScratch;
+    CopyPacketBytes(packet, bytes);
     Result<Ipv4Header> decoded = DecodeIpv4Header(bytes);
     if (!decoded)
     {
@@ -478,7 +572,12 @@ IpsecStack::SealNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPa
     }
     else
     {
-        // TODO: transport mode seals a fragment as if it were a whole packet.
+        // RFC 4303 s3.3: transport mode applies to whole datagrams, never to fragments.
+        if (header.moreFragments || header.fragmentOffset != 0)
+        {
+            DropOnSa(sa, ipPacket, IpsecDropReason::TransportFragment);
+            return;
+        }
         payload = ByteView(bytes).Sub(header.HeaderSize(), packetEnd - header.HeaderSize());
         nextHeader = header.protocol;
         outerSource = ns3::Ipv4Address(header.source);
@@ -490,7 +589,8 @@ IpsecStack::SealNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPa
         Drop(ipPacket, IpsecDropReason::SaExpired);
         return;
     }
-    Bytes esp;
+    Bytes& esp = m_espScratch;
+    esp.clear();
     esp.reserve(payload.size + kMaxEspTunnelOverhead);
     Status sealed = sa->GetEncoder()->Seal(nextHeader, payload, esp);
     if (!sealed)
@@ -545,7 +645,9 @@ IpsecStack::ProcessEsp(ns3::Ptr<ns3::Packet> esp, const ns3::Ipv4Header& outer,
 {
     NS_LOG_FUNCTION(this << esp << outer.GetSource() << outer.GetDestination());
 
-    Bytes bytes = PacketBytes(esp);
+    // The packet stays in m_openScratch until OpenNow has copied the inner packet out.
+    Bytes& bytes = m_openScratch;
+    CopyPacketBytes(esp, bytes);
     Result<uint32_t> spi = PeekEspSpi(bytes);
     if (!spi)
     {
@@ -569,7 +671,7 @@ IpsecStack::ProcessEsp(ns3::Ptr<ns3::Packet> esp, const ns3::Ipv4Header& outer,
     const size_t openBytes = bytes.size();
     const bool admitted
         = m_cryptoEngine->Submit(sa->GetConfig().esp.suite, CryptoDirection::Open, openBytes,
-                                 [this, sa, esp, outer, bytes = std::move(bytes)]()
+                                 [this, sa, esp, outer, bytes = Bytes(bytes)]()
                                  {
                                      OpenNow(sa, esp, outer, bytes);
                                  });
@@ -583,8 +685,10 @@ void
 IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
                     const ns3::Ipv4Header& outer, const Bytes& bytes)
 {
-    // RFC 4303 s3.4.3 and s3.4.4: replay check, ICV, decryption, then padding.
-    Bytes payload;
+    // RFC 4303 s3.4.3 and s3.4.4: replay check, ICV, decryption, then padding. The
+    // payload lands in m_plainScratch, free again since SealNow sends before it returns.
+    Bytes& payload = m_plainScratch;
+    payload.clear();
     Result<EspOpened> opened = sa->GetDecoder()->Open(bytes, payload);
     if (!opened)
     {
@@ -598,18 +702,15 @@ IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
         return;
     }
 
+    // In tunnel mode the payload is the inner packet; transport mode rebuilds it below.
     const SecurityAssociationConfig& config = sa->GetConfig();
-    Bytes inner;
-    if (config.mode == IpsecMode::Tunnel)
+    Bytes transportInner;
+    if (config.mode == IpsecMode::Tunnel && nextHeader != kIpProtocolIpInIp)
     {
-        if (nextHeader != kIpProtocolIpInIp)
-        {
-            DropOnSa(sa, esp, IpsecDropReason::UnsupportedNextHeader);
-            return;
-        }
-        inner = std::move(payload);
+        DropOnSa(sa, esp, IpsecDropReason::UnsupportedNextHeader);
+        return;
     }
-    else
+    if (config.mode == IpsecMode::Transport)
     {
         // Transport mode: rebuild the packet the peer sealed, with the ESP packet's
         // addresses, TTL and TOS and the next header as protocol.
@@ -627,9 +728,10 @@ IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
             DropOnSa(sa, esp, IpsecDropReason::MalformedInner);
             return;
         }
-        EncodeIpv4Header(header, inner);
-        inner.insert(inner.end(), payload.begin(), payload.end());
+        EncodeIpv4Header(header, transportInner);
+        transportInner.insert(transportInner.end(), payload.begin(), payload.end());
     }
+    const Bytes& inner = config.mode == IpsecMode::Tunnel ? payload : transportInner;
 
     Result<Ipv4Header> innerHeader = DecodeIpv4Header(inner);
     if (!innerHeader)
@@ -658,8 +760,45 @@ IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
 
     ns3::Ptr<ns3::Packet> packet = ns3::Create<ns3::Packet>(inner.data(), innerLength);
     CopyTags(esp, packet);
-    ns3::Ptr<ns3::NetDevice> device = sa->GetBoundDevice();
-    Deliver(device ? device : ns3::Ptr<ns3::NetDevice>(m_device), packet);
+    ns3::Ptr<ns3::NetDevice> bound = sa->GetBoundDevice();
+    ns3::Ptr<ns3::NetDevice> device = bound ? bound : ns3::Ptr<ns3::NetDevice>(m_device);
+    m_openedTrace(packet, device);
+
+    // GRE to the ESP packet's own destination, the usual GRE over IPsec case, is for this
+    // node, so it skips the second receive on the hidden device (see the header).
+    const Ipv4Header& innerFields = innerHeader.Value();
+    if (!bound && innerFields.protocol == kIpProtocolGre
+        && innerFields.destination == outer.GetDestination().Get() && !innerFields.moreFragments
+        && innerFields.fragmentOffset == 0 && DeliverLocalGre(packet))
+    {
+        return;
+    }
+    Deliver(device, packet);
+}
+
+bool
+IpsecStack::DeliverLocalGre(ns3::Ptr<ns3::Packet> ipPacket)
+{
+    ns3::Ptr<ns3::IpL4Protocol> gre = m_ipv4->GetProtocol(kIpProtocolGre, m_interface);
+    if (!gre)
+    {
+        return false;
+    }
+    ns3::Ipv4Header header;
+    ipPacket->RemoveHeader(header);
+    // Ipv4L3Protocol::LocalDeliver keeps a copy for the ICMP error, and so does this.
+    ns3::Ptr<ns3::Packet> copy = ipPacket->Copy();
+    const ns3::IpL4Protocol::RxStatus status
+        = gre->Receive(ipPacket, header, m_ipv4->GetInterface(m_interface));
+    if (status == ns3::IpL4Protocol::RX_ENDPOINT_UNREACH)
+    {
+        // What ns-3 3.37 LocalDeliver answers for a unicast packet no endpoint takes.
+        if (auto icmp = m_ipv4->GetObject<ns3::Icmpv4L4Protocol>())
+        {
+            icmp->SendDestUnreachPort(header, copy);
+        }
+    }
+    return true;
 }
 
 void

@@ -11,6 +11,13 @@
  * packets are received on the same device (or on the VTI their SA is bound to), so the
  * node forwards or delivers them like any other arriving packet.
  *
+ * Two shortcuts save GRE over IPsec two passes through the node's IPv4 layer
+ * (docs/benchmarks.md has the cost). A transport protocol that sends without a route, such
+ * as GRE, hands its packet to SendLocal, which builds the IPv4 header and gives a packet
+ * that the SPD protects straight to the hidden device. An opened GRE packet addressed to
+ * the ESP packet's own destination goes straight to the node's GRE protocol instead of
+ * being received again on the hidden device.
+ *
  * Limitations:
  * - ESP only, IPv4 only, unicast only: multicast and broadcast packets are never matched
  *   against the SPD (route-based designs carry them over a VTI or GRE instead).
@@ -22,6 +29,14 @@
  * - IKE traffic is recognised by UDP port 500 or 4500 only.
  * - Sealing and opening take no simulated time unless a CryptoEngine is set, and then only
  *   ESP costs time (see crypto-engine.h for the engine's own limits).
+ * - The shortcuts skip Ipv4L3Protocol: its Tx trace on the hidden interface and its Rx
+ *   and LocalDeliver traces for opened GRE packets do not fire, and raw sockets on the
+ *   node do not see those GRE packets. The hidden device's MacTx trace and the stack's
+ *   Opened trace show every packet sealed and opened. IPv4 identification values of the
+ *   inner headers SendLocal builds come from one counter per node (RFC 791 s3.2 requires
+ *   uniqueness per source, destination and protocol, which one counter also gives).
+ * - Transport mode never seals a fragment (RFC 4303 s3.3: whole datagrams only); it drops
+ *   it as transport-fragment.
  */
 #ifndef TUNNELSIM_IPSEC_STACK_H
 #define TUNNELSIM_IPSEC_STACK_H
@@ -30,6 +45,7 @@
 #include "ipsec-drop-reason.h"
 #include "ipv4-header.h"
 #include "ns3/callback.h"
+#include "ns3/ip-l4-protocol.h"
 #include "ns3/ipv4-header.h"
 #include "ns3/ipv4-interface.h"
 #include "ns3/ipv4-l3-protocol.h"
@@ -100,6 +116,13 @@ class IpsecStack : public ns3::Object
      * outbound SA bound to the device (SecurityAssociationDatabase::AddOutboundForDevice).
      */
     void AddVti(ns3::Ptr<ns3::VirtualNetDevice> device);
+    /**
+     * Send what @p protocol passes down through SendLocal instead of Ipv4L3Protocol::Send.
+     * Setup does this for the protocols the node has then, except ESP; GreHelper::Install
+     * does it for a GRE protocol added later.
+     */
+    void InterceptLocalProtocol(ns3::Ptr<ns3::IpL4Protocol> protocol);
+
     /// True for the hidden device and every VTI.
     bool IsIpsecDevice(ns3::Ptr<const ns3::NetDevice> device) const;
     bool IsVti(ns3::Ptr<const ns3::NetDevice> device) const;
@@ -151,11 +174,25 @@ class IpsecStack : public ns3::Object
 
     /// Signature of the Drop trace.
     typedef void (*DropTracedCallback)(ns3::Ptr<const ns3::Packet> packet, IpsecDropReason reason);
+    /// Signature of the Opened trace: the opened IPv4 packet and the device it arrives on.
+    typedef void (*OpenedTracedCallback)(ns3::Ptr<const ns3::Packet> ipPacket,
+                                         ns3::Ptr<ns3::NetDevice> device);
 
   protected:
     void DoDispose() override;
 
   private:
+    /**
+     * Down target of intercepted transport protocols, with Ipv4L3Protocol::Send's
+     * arguments. A packet without a route whose first SPD match is PROTECT, or one routed
+     * into the hidden device, gets its IPv4 header here (Ipv4L3Protocol::BuildHeader's
+     * fields: the default TTL or the socket's TTL tag, the TOS tag, the don't-fragment tag)
+     * and goes to the hidden device. Every other packet goes to Ipv4L3Protocol::Send.
+     */
+    void SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
+                   ns3::Ipv4Address destination, uint8_t protocol, ns3::Ptr<ns3::Ipv4Route> route);
+    /// Hand an opened GRE packet to the node's GRE protocol; false when the node has none.
+    bool DeliverLocalGre(ns3::Ptr<ns3::Packet> ipPacket);
     bool SendFromDevice(ns3::Ptr<ns3::Packet> packet, const ns3::Address& source,
                         const ns3::Address& destination, uint16_t protocolNumber);
     bool SendFromVti(ns3::VirtualNetDevice* device, ns3::Ptr<ns3::Packet> packet,
@@ -187,6 +224,23 @@ class IpsecStack : public ns3::Object
     ns3::Ptr<IpsecRoutingProtocol> m_routing;
     ns3::Ptr<EspL4Protocol> m_esp;
     std::set<const ns3::NetDevice*> m_vtis;
+    /// IPv4 interface index of the hidden device.
+    uint32_t m_interface = 0;
+    /// The hidden device's broadcast address, which VirtualNetDevice parses from text on
+    /// every GetBroadcast call.
+    ns3::Address m_deviceBroadcast;
+    /// Ipv4L3Protocol's DefaultTtl when Setup ran.
+    uint8_t m_defaultTtl = 64;
+    /// Identification of the next IPv4 header SendLocal builds.
+    uint16_t m_identification = 0;
+    /**
+     * Scratch buffers reused from packet to packet, so sealing and opening allocate nothing
+     * once they reach the largest packet size. Each is done with before the call that may
+     * re-enter the stack (Ipv4L3Protocol::Send or a device's Receive).
+     */
+    Bytes m_plainScratch;
+    Bytes m_espScratch;
+    Bytes m_openScratch;
     AcquireCallback m_acquire;
     ns3::Ptr<CryptoEngine> m_cryptoEngine;
 
@@ -197,6 +251,7 @@ class IpsecStack : public ns3::Object
     uint64_t m_sealed = 0;
     uint64_t m_opened = 0;
     ns3::TracedCallback<ns3::Ptr<const ns3::Packet>, IpsecDropReason> m_dropTrace;
+    ns3::TracedCallback<ns3::Ptr<const ns3::Packet>, ns3::Ptr<ns3::NetDevice>> m_openedTrace;
 };
 
 } // namespace tunnelsim

@@ -13,12 +13,16 @@
  * SPD on gwA: 192.0.2.1/32 <-> 198.51.100.1/32 protocol 47, PROTECT (gwB: the mirror).
  * Routes: gwA 10.2.0.0/16 via the tunnel, gwB 10.1.0.0/16 via the tunnel, both default to
  * the router. The router has connected routes only. Links: point-to-point, 100 Mb/s, 2 ms.
+ * The tests also check IpsecStack's direct path for GRE (no second IPv4 pass on either
+ * gateway) and that transport mode never seals a fragment.
  */
 #include "gre-drop-reason.h"
 #include "gre-helper.h"
 #include "gre-l4-protocol.h"
 #include "gre-tunnel-net-device.h"
 #include "ipsec-helper.h"
+#include "ipsec-stack.h"
+#include "ipv4-header.h"
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
@@ -102,9 +106,16 @@ PrintTo(const Design& c, std::ostream* os)
     *os << c.name;
 }
 
+/// When GreHelper installs relative to IpsecHelper: both orders must give the same path.
+enum class InstallOrder
+{
+    IpsecFirst,
+    GreFirst,
+};
+
 /// Build the network in the header comment with @p design's mode and suite.
 void
-BuildNetwork(Network& n, const Design& design)
+BuildNetwork(Network& n, const Design& design, InstallOrder order = InstallOrder::IpsecFirst)
 {
     n.gwA = ns3::CreateObject<ns3::Node>();
     n.router = ns3::CreateObject<ns3::Node>();
@@ -147,28 +158,46 @@ BuildNetwork(Network& n, const Design& design)
     StaticRouting(n.gwA)->SetDefaultRoute(kRouterA, InterfaceOf(n.wanA.Get(0)));
     StaticRouting(n.gwB)->SetDefaultRoute(kRouterB, InterfaceOf(wanB.Get(0)));
 
-    // IPsec after the addresses, so its hidden interface does not shift their indices.
-    n.ipsec.SetSuite(design.suite);
-    if (design.mode == GreEspMode::Tunnel)
+    auto installIpsec = [&n, &design]()
     {
-        SelectorPair selectors;
-        selectors.local = TrafficSelector::FromAddress(kPublicA.Get(), GreL4Protocol::PROT_NUMBER);
-        selectors.remote = TrafficSelector::FromAddress(kPublicB.Get(), GreL4Protocol::PROT_NUMBER);
-        n.ipsec.AddTunnelSaPair(n.gwA, kPublicA, n.gwB, kPublicB, selectors);
+        n.ipsec.SetSuite(design.suite);
+        if (design.mode == GreEspMode::Tunnel)
+        {
+            SelectorPair selectors;
+            selectors.local
+                = TrafficSelector::FromAddress(kPublicA.Get(), GreL4Protocol::PROT_NUMBER);
+            selectors.remote
+                = TrafficSelector::FromAddress(kPublicB.Get(), GreL4Protocol::PROT_NUMBER);
+            n.ipsec.AddTunnelSaPair(n.gwA, kPublicA, n.gwB, kPublicB, selectors);
+        }
+        else
+        {
+            n.ipsec.AddTransportSaPair(n.gwA, kPublicA, n.gwB, kPublicB,
+                                       GreL4Protocol::PROT_NUMBER);
+        }
+    };
+    auto installGre = [&n, &design]()
+    {
+        GreHelper gre;
+        gre.SetEspProtection(design.suite, design.mode);
+        ns3::NetDeviceContainer tunnels
+            = gre.InstallPair(n.gwA, kPublicA, n.gwB, kPublicB, "172.16.0.0", "255.255.255.252");
+        n.tunnelA = ns3::DynamicCast<GreTunnelNetDevice>(tunnels.Get(0));
+        n.tunnelB = ns3::DynamicCast<GreTunnelNetDevice>(tunnels.Get(1));
+        GreHelper::AddRoute(n.tunnelA, "10.2.0.0", "255.255.0.0");
+        GreHelper::AddRoute(n.tunnelB, "10.1.0.0", "255.255.0.0");
+    };
+    // Both after the addresses, so their interfaces do not shift the indices above.
+    if (order == InstallOrder::IpsecFirst)
+    {
+        installIpsec();
+        installGre();
     }
     else
     {
-        n.ipsec.AddTransportSaPair(n.gwA, kPublicA, n.gwB, kPublicB, GreL4Protocol::PROT_NUMBER);
+        installGre();
+        installIpsec();
     }
-
-    GreHelper gre;
-    gre.SetEspProtection(design.suite, design.mode);
-    ns3::NetDeviceContainer tunnels
-        = gre.InstallPair(n.gwA, kPublicA, n.gwB, kPublicB, "172.16.0.0", "255.255.255.252");
-    n.tunnelA = ns3::DynamicCast<GreTunnelNetDevice>(tunnels.Get(0));
-    n.tunnelB = ns3::DynamicCast<GreTunnelNetDevice>(tunnels.Get(1));
-    GreHelper::AddRoute(n.tunnelA, "10.2.0.0", "255.255.0.0");
-    GreHelper::AddRoute(n.tunnelB, "10.1.0.0", "255.255.0.0");
 }
 
 /// UDP echo from every subnet of site A to every subnet of site B; replies per pair.
@@ -330,6 +359,103 @@ TEST_P(GreOverIpsec, NothingDropped)
             EXPECT_EQ(tunnel->GetDropCount(reason), 0u) << ToString(reason);
         }
     }
+}
+
+/// IP protocol numbers a node's Ipv4L3Protocol sends (SendOutgoing) and delivers locally.
+class StackProtocols
+{
+  public:
+    explicit StackProtocols(Ptr<ns3::Node> node)
+    {
+        auto ipv4 = node->GetObject<ns3::Ipv4L3Protocol>();
+        ipv4->TraceConnectWithoutContext("SendOutgoing",
+                                         ns3::MakeCallback(&StackProtocols::HandleSend, this));
+        ipv4->TraceConnectWithoutContext("LocalDeliver",
+                                         ns3::MakeCallback(&StackProtocols::HandleDeliver, this));
+    }
+
+    uint32_t Sent(uint8_t protocol) const { return Get(m_sent, protocol); }
+    uint32_t Delivered(uint8_t protocol) const { return Get(m_delivered, protocol); }
+
+  private:
+    static uint32_t Get(const std::map<uint8_t, uint32_t>& counts, uint8_t protocol)
+    {
+        auto it = counts.find(protocol);
+        return it == counts.end() ? 0 : it->second;
+    }
+
+    void HandleSend(const ns3::Ipv4Header& header, Ptr<const ns3::Packet>, uint32_t)
+    {
+        ++m_sent[header.GetProtocol()];
+    }
+
+    void HandleDeliver(const ns3::Ipv4Header& header, Ptr<const ns3::Packet>, uint32_t)
+    {
+        ++m_delivered[header.GetProtocol()];
+    }
+
+    std::map<uint8_t, uint32_t> m_sent;
+    std::map<uint8_t, uint32_t> m_delivered;
+};
+
+// IpsecStack's direct path: GRE reaches the SPD without Ipv4L3Protocol::Send at gwA, and
+// opened GRE reaches GRE without a second LocalDeliver at gwB. Either install order.
+TEST_P(GreOverIpsec, GreSkipsSecondStackPass)
+{
+    for (InstallOrder order : {InstallOrder::IpsecFirst, InstallOrder::GreFirst})
+    {
+        Network n;
+        BuildNetwork(n, GetParam(), order);
+        AllPairsEcho echo(n);
+        StackProtocols sender(n.gwA);
+        StackProtocols receiver(n.gwB);
+        uint32_t openedOnHiddenDevice = 0;
+        Ptr<ns3::NetDevice> hiddenB = IpsecHelper::GetStack(n.gwB)->GetDevice();
+        IpsecHelper::GetStack(n.gwB)->TraceConnectWithoutContext(
+            "Opened",
+            ns3::Callback<void, Ptr<const ns3::Packet>, Ptr<ns3::NetDevice>>(
+                [&openedOnHiddenDevice, hiddenB](Ptr<const ns3::Packet>, Ptr<ns3::NetDevice> device)
+                {
+                    openedOnHiddenDevice += device == hiddenB;
+                }));
+        ns3::Simulator::Stop(Seconds(3));
+        ns3::Simulator::Run();
+
+        const uint32_t requests = kSubnets * kSubnets * kEchoes;
+        const bool ipsecFirst = order == InstallOrder::IpsecFirst;
+        EXPECT_EQ(echo.Replies(0, 0), kEchoes) << ipsecFirst;
+        EXPECT_EQ(sender.Sent(GreL4Protocol::PROT_NUMBER), 0u) << ipsecFirst;
+        EXPECT_EQ(sender.Sent(kEspProtocol), requests) << ipsecFirst;
+        EXPECT_EQ(receiver.Delivered(kEspProtocol), requests) << ipsecFirst;
+        EXPECT_EQ(receiver.Delivered(GreL4Protocol::PROT_NUMBER), 0u) << ipsecFirst;
+        EXPECT_EQ(openedOnHiddenDevice, requests) << ipsecFirst;
+        EXPECT_EQ(IpsecHelper::GetStack(n.gwB)->GetOpenedCount(), requests) << ipsecFirst;
+        ns3::Simulator::Destroy();
+    }
+}
+
+// RFC 4303 s3.3: transport mode protects whole datagrams only, so a GRE fragment that
+// matches the transport SA is dropped, never sealed as if it were whole.
+TEST(GreOverIpsecTransport, FragmentDropped)
+{
+    Network n;
+    BuildNetwork(n, kGcmTransport);
+    Ipv4Header header;
+    header.totalLength = static_cast<uint16_t>(kIpv4MinHeaderSize + 16);
+    header.moreFragments = true;
+    header.ttl = 64;
+    header.protocol = GreL4Protocol::PROT_NUMBER;
+    header.source = kPublicA.Get();
+    header.destination = kPublicB.Get();
+    Bytes fragment;
+    EncodeIpv4Header(header, fragment);
+    fragment.resize(header.totalLength, 0);
+    Ptr<IpsecStack> stack = IpsecHelper::GetStack(n.gwA);
+    stack->ProcessOutbound(ns3::Create<ns3::Packet>(fragment.data(), fragment.size()));
+
+    EXPECT_EQ(stack->GetDropCount(IpsecDropReason::TransportFragment), 1u);
+    EXPECT_EQ(stack->GetSealedCount(), 0u);
+    ns3::Simulator::Destroy();
 }
 
 // A host route to gwB's public address through the tunnel makes the ESP packet that
