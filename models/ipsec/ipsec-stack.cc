@@ -299,8 +299,8 @@ IpsecStack::SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
         return;
     }
 
-    // The fields Ipv4L3Protocol::Send would write (ns-3 3.37 BuildHeader), from the same
-    // socket tags, which it also removes.
+    // The fields Ipv4L3Protocol::Send would write (ns-3 3.37 BuildHeader), from the TTL
+    // and TOS socket tags, which it also removes.
     ns3::Ipv4Header header;
     header.SetSource(source);
     header.SetDestination(destination);
@@ -311,15 +311,8 @@ IpsecStack::SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
     header.SetTtl(packet->RemovePacketTag(ttlTag) ? ttlTag.GetTtl() : m_defaultTtl);
     ns3::SocketIpTosTag tosTag;
     header.SetTos(packet->RemovePacketTag(tosTag) ? tosTag.GetTos() : 0);
-    ns3::SocketSetDontFragmentTag dfTag;
-    if (packet->RemovePacketTag(dfTag) && dfTag.IsEnabled())
-    {
-        header.SetDontFragment();
-    }
-    else
-    {
-        header.SetMayFragment();
-    }
+    // DF clear, as Ipv4L3Protocol::Send writes it whatever the socket asked.
+    header.SetMayFragment();
     if (ns3::Node::ChecksumEnabled())
     {
         header.EnableChecksum();
@@ -614,6 +607,9 @@ IpsecStack::SealNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPa
     espPacket->AddPacketTag(tosTag);
     ns3::SocketIpTtlTag ttlTag;
     espPacket->RemovePacketTag(ttlTag);
+    // Ipv4L3Protocol::Send writes DF clear (ns-3 3.37 ignores SocketSetDontFragmentTag),
+    // the "clear" choice of RFC 4301 s8.1, so IPv4 fragments a sealed packet over the link
+    // MTU after ESP processing (RFC 4303 s3.3).
     if (config.mode == IpsecMode::Transport)
     {
         ttlTag.SetTtl(header.ttl);

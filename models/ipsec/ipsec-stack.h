@@ -21,9 +21,11 @@
  * Limitations:
  * - ESP only, IPv4 only, unicast only: multicast and broadcast packets are never matched
  *   against the SPD (route-based designs carry them over a VTI or GRE instead).
- * - The outer header of a tunnel-mode packet gets the stack's default TTL and the inner
- *   TOS byte (DSCP and ECN copied). There is no DF handling and no path MTU discovery
- *   across the SA.
+ * - The outer header of a tunnel-mode packet gets the stack's default TTL, the inner TOS
+ *   byte (DSCP and ECN copied) and DF clear, the "clear" choice of RFC 4301 s8.1. A sealed
+ *   packet over the link MTU is fragmented after ESP processing (RFC 4303 s3.3), and a DF
+ *   packet is never answered with ICMP fragmentation-needed, so path MTU discovery does
+ *   not cross an SA of this stack (a GRE tunnel over it answers DF packets itself).
  * - Transport mode seals forwarded packets as well, keeping their addresses; RFC 4301
  *   s4.1 meant it for traffic the gateway itself sources or sinks.
  * - IKE traffic is recognised by UDP port 500 or 4500 only.
@@ -35,6 +37,8 @@
  *   Opened trace show every packet sealed and opened. IPv4 identification values of the
  *   inner headers SendLocal builds come from one counter per node (RFC 791 s3.2 requires
  *   uniqueness per source, destination and protocol, which one counter also gives).
+ * - A transport-mode ESP packet has DF clear whatever the original packet had, because
+ *   Ipv4L3Protocol::Send writes DF clear.
  * - Transport mode never seals a fragment (RFC 4303 s3.3: whole datagrams only); it drops
  *   it as transport-fragment.
  */
@@ -186,7 +190,7 @@ class IpsecStack : public ns3::Object
      * Down target of intercepted transport protocols, with Ipv4L3Protocol::Send's
      * arguments. A packet without a route whose first SPD match is PROTECT, or one routed
      * into the hidden device, gets its IPv4 header here (Ipv4L3Protocol::BuildHeader's
-     * fields: the default TTL or the socket's TTL tag, the TOS tag, the don't-fragment tag)
+     * fields: the default TTL or the socket's TTL tag, the TOS tag, DF clear)
      * and goes to the hidden device. Every other packet goes to Ipv4L3Protocol::Send.
      */
     void SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
