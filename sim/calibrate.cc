@@ -1,5 +1,6 @@
 #include "calibrate.h"
 
+#include "crypto-cost-json.h"
 #include "esp-sa.h"
 #include "sa-keys.h"
 #include "simrun-cli.h"

@@ -33,9 +33,9 @@
 namespace tunnelsim
 {
 
-/// tunnelsim's version, written into cost tables. NOTE: keep equal to project(VERSION) in
-/// the top-level CMakeLists.txt; tests/sim/calibrate-test.cc checks that it is.
-constexpr std::string_view kTunnelsimVersion = "0.1.0";
+/// tunnelsim's version, written into cost tables and printed by `simrun --version`.
+/// sim/CMakeLists.txt defines TUNNELSIM_VERSION from the top-level project(VERSION).
+constexpr std::string_view kTunnelsimVersion = TUNNELSIM_VERSION;
 
 /// Seals or opens per timed block unless --iterations sets another count.
 constexpr uint32_t kDefaultCalibrateIterations = 4000;

@@ -41,6 +41,26 @@ Nullable(const std::optional<double>& value, const std::string& pointer)
     return value ? ResultsJson(Finite(*value, pointer)) : ResultsJson(nullptr);
 }
 
+/// Resolution of the crypto costs written: fixed costs in whole picoseconds, per-byte costs
+/// in millionths of a nanosecond. A scaled cost is a product of doubles (261.1 ns x 200 is
+/// 52220.00000000001), and rounding writes it as 52220. The table's own values are coarser.
+constexpr double kFixedCostStepsPerNs = 1e3;
+constexpr double kPerByteCostStepsPerNs = 1e6;
+
+/// @p nanoseconds rounded to 1 / @p stepsPerNs. Dividing the rounded integer gives the double
+/// nearest to the decimal value, so it prints without noise.
+double
+RoundCost(double nanoseconds, double stepsPerNs)
+{
+    return std::round(nanoseconds * stepsPerNs) / stepsPerNs;
+}
+
+std::optional<double>
+RoundCost(const std::optional<double>& nanoseconds, double stepsPerNs)
+{
+    return nanoseconds ? std::optional<double>(RoundCost(*nanoseconds, stepsPerNs)) : std::nullopt;
+}
+
 ResultsJson
 CountsJson(const std::map<std::string, uint64_t>& counts)
 {
@@ -122,8 +142,10 @@ DesignJson(const DesignResults& design, const std::string& pointer)
     ResultsJson cost;
     cost["model"] = design.cryptoCost.model;
     cost["suite"] = design.cryptoCost.suite;
-    cost["per_packet_ns"] = Nullable(design.cryptoCost.perPacketNs, costPointer + "/per_packet_ns");
-    cost["per_byte_ns"] = Nullable(design.cryptoCost.perByteNs, costPointer + "/per_byte_ns");
+    cost["per_packet_ns"] = Nullable(RoundCost(design.cryptoCost.perPacketNs, kFixedCostStepsPerNs),
+                                     costPointer + "/per_packet_ns");
+    cost["per_byte_ns"] = Nullable(RoundCost(design.cryptoCost.perByteNs, kPerByteCostStepsPerNs),
+                                   costPointer + "/per_byte_ns");
     if (design.cryptoCost.engine)
     {
         const CryptoEngineResult& engine = *design.cryptoCost.engine;
@@ -135,9 +157,10 @@ DesignJson(const DesignResults& design, const std::string& pointer)
         auto direction = [&](const CryptoDirectionCost& c, const std::string& name)
         {
             ResultsJson d;
-            d["fixed_ns"] = Finite(c.fixedNs, costPointer + "/engine/" + name + "/fixed_ns");
-            d["per_byte_ns"]
-                = Finite(c.perByteNs, costPointer + "/engine/" + name + "/per_byte_ns");
+            d["fixed_ns"] = Finite(RoundCost(c.fixedNs, kFixedCostStepsPerNs),
+                                   costPointer + "/engine/" + name + "/fixed_ns");
+            d["per_byte_ns"] = Finite(RoundCost(c.perByteNs, kPerByteCostStepsPerNs),
+                                      costPointer + "/engine/" + name + "/per_byte_ns");
             d["fixed_unit"] = "ns";
             d["per_byte_unit"] = "ns/byte";
             return d;

@@ -1,5 +1,6 @@
 #include "scenario-loader.h"
 
+#include "crypto-cost-json.h"
 #include "scenario-json-reader.h"
 
 #include <cmath>
@@ -210,6 +211,29 @@ ParseErrorReason(const json::parse_error& error)
 
 /// The shipped measured cost table, relative to the repository root (docs/crypto-cost-model.md).
 constexpr std::string_view kDefaultCryptoTableFile = "data/crypto-costs/default.json";
+/// The same table under the data directory of the source tree this program was built from
+/// (sim/CMakeLists.txt defines it).
+constexpr std::string_view kSourceTreeDataDirectory = TUNNELSIM_SOURCE_DATA_DIR;
+
+/**
+ * Candidate paths of the shipped cost table, in the order they are tried: relative to the
+ * working directory (the repository root), relative to the parent of @p scenarioDirectory
+ * (scenarios/ in the repository), then in the source tree's data directory.
+ */
+std::vector<std::filesystem::path>
+DefaultCryptoTableCandidates(const std::string& scenarioDirectory)
+{
+    namespace fs = std::filesystem;
+    std::vector<fs::path> candidates{fs::path(kDefaultCryptoTableFile)};
+    if (!scenarioDirectory.empty())
+    {
+        candidates.push_back(
+            (fs::path(scenarioDirectory) / ".." / kDefaultCryptoTableFile).lexically_normal());
+    }
+    const fs::path dataRelative = fs::path(kDefaultCryptoTableFile).lexically_relative("data");
+    candidates.push_back(fs::path(kSourceTreeDataDirectory) / dataRelative);
+    return candidates;
+}
 
 /** Reads one scenario document; each method reads one part and records its errors. */
 class ScenarioReader
@@ -691,16 +715,27 @@ ScenarioReader::ReadCryptoEngine(const JsonField& field, Design& design)
     namespace fs = std::filesystem;
     if (config.tableName.empty())
     {
-        // The shipped table, relative to the working directory (the repository root), else
-        // to the parent of the scenario file's directory (scenarios/ in the repository).
-        // TODO: a compile-time TUNNELSIM_SOURCE_DIR fallback needs a sim/CMakeLists.txt define.
-        fs::path candidate = fs::path(kDefaultCryptoTableFile);
-        std::error_code error;
-        if (!fs::is_regular_file(candidate, error) && !m_baseDirectory.empty())
+        const std::vector<fs::path> candidates = DefaultCryptoTableCandidates(m_baseDirectory);
+        std::string tried;
+        for (const fs::path& candidate : candidates)
         {
-            candidate = fs::path(m_baseDirectory) / ".." / kDefaultCryptoTableFile;
+            std::error_code error;
+            if (fs::is_regular_file(candidate, error))
+            {
+                config.tablePath = candidate.string();
+                break;
+            }
+            tried += (tried.empty() ? "" : ", ") + Quote(candidate.string());
         }
-        config.tablePath = candidate.lexically_normal().string();
+        if (config.tablePath.empty())
+        {
+            m_errors.Add(field.Pointer(), rule::kInvalidValue,
+                         fmt::format("the shipped crypto cost table {} was not found (tried {}); "
+                                     "set \"table\" to the path of a cost table",
+                                     Quote(std::string(kDefaultCryptoTableFile)), tried),
+                         table.Example());
+            return;
+        }
     }
     else
     {

@@ -47,19 +47,6 @@ ToString(RoutingProtocol protocol)
     return "unknown";
 }
 
-std::string_view
-ToString(IpsecMode mode)
-{
-    switch (mode)
-    {
-        case IpsecMode::Tunnel:
-            return "tunnel";
-        case IpsecMode::Transport:
-            return "transport";
-    }
-    return "unknown";
-}
-
 namespace
 {
 

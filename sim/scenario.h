@@ -12,6 +12,7 @@
 #define TUNNELSIM_SIM_SCENARIO_H
 
 #include "esp-suite.h"
+#include "ipsec-mode.h"
 #include "ipsec/crypto-engine.h"
 #include "scenario-address.h"
 
@@ -140,12 +141,6 @@ enum class RoutingProtocol : uint8_t
     Ospf,
 };
 
-enum class IpsecMode : uint8_t
-{
-    Tunnel,    ///< RFC 4301 s4.1, new outer IPv4 header
-    Transport, ///< RFC 4301 s4.1, ESP after the original IPv4 header (GRE only)
-};
-
 /** GRE keepalives: the tunnel goes down after @c retries unanswered periods. */
 struct GreKeepalive
 {
@@ -232,6 +227,7 @@ struct Design
     /// Stable suite name, e.g. "aes-gcm-128", as EspSuite::Name() spells it.
     std::string cryptoSuiteName;
     EspSuite cryptoSuite;
+    /// Transport mode is accepted for gre-over-ipsec designs only.
     IpsecMode ipsecMode = IpsecMode::Tunnel;
     /// Tunnel interface MTU in bytes; nullopt means "auto" (path MTU minus the overhead).
     std::optional<uint32_t> tunnelMtuBytes;
@@ -347,7 +343,6 @@ struct Scenario
 std::string_view ToString(DesignType type);
 std::string_view ToString(SelectorMatching matching);
 std::string_view ToString(RoutingProtocol protocol);
-std::string_view ToString(IpsecMode mode);
 /// "link-down", "link-up", "subnet-add", "subnet-remove" or "gateway-restart".
 std::string_view EventTypeName(const EventAction& action);
 

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
 
 namespace tunnelsim
 {
@@ -17,7 +18,7 @@ int
 RunSimrun(int argc, char** argv)
 {
     CLI::App app{"tunnelsim: compare policy-based and route-based IPsec designs on ns-3"};
-    app.set_version_flag("--version", "tunnelsim 0.1.0");
+    app.set_version_flag("--version", "tunnelsim " + std::string(kTunnelsimVersion));
     app.require_subcommand(0, 1);
 
     DecodeOptions decodeOptions;

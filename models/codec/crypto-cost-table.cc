@@ -1,12 +1,7 @@
 #include "crypto-cost-table.h"
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <set>
 #include <sstream>
@@ -17,260 +12,71 @@ namespace tunnelsim
 namespace
 {
 
-using nlohmann::json;
-using Pointer = json::json_pointer;
-
-/// Keys of the JSON format, in the order CryptoCostTableToJson writes them.
-constexpr char kKeyFormatVersion[] = "format_version";
-constexpr char kKeyTunnelsimVersion[] = "tunnelsim_version";
-constexpr char kKeyDate[] = "date";
-constexpr char kKeyOpensslVersion[] = "openssl_version";
-constexpr char kKeyMachine[] = "machine";
-constexpr char kKeyMethod[] = "method";
-constexpr char kKeyNotes[] = "notes";
-constexpr char kKeySuites[] = "suites";
-constexpr char kKeyCpuModel[] = "cpu_model";
-constexpr char kKeyLogicalCpus[] = "logical_cpus";
-constexpr char kKeyLoadBefore[] = "load_average_before";
-constexpr char kKeyLoadAfter[] = "load_average_after";
-constexpr char kKeyClock[] = "clock";
-constexpr char kKeyPayloadSizes[] = "payload_sizes";
-constexpr char kKeyIterations[] = "iterations";
-constexpr char kKeyRounds[] = "rounds";
-constexpr char kKeyFixedNs[] = "fixed_ns";
-constexpr char kKeyPerByteNs[] = "per_byte_ns";
-constexpr char kKeyRSquared[] = "r_squared";
-
-/** Reads one JSON document into a table, naming the source and the path of each error. */
-class TableReader
+/// @p token escaped as one reference token of a JSON pointer (RFC 6901 s3: "~" is written
+/// "~0" and "/" is written "~1").
+std::string
+PointerToken(std::string_view token)
 {
-  public:
-    explicit TableReader(std::string_view source)
-      : m_source(source)
+    std::string escaped;
+    for (char c : token)
     {
-    }
-
-    [[noreturn]] void Fail(const Pointer& path, const std::string& problem) const
-    {
-        throw CryptoCostTableError(m_source, path.to_string(), problem);
-    }
-
-    void RequireObject(const json& value, const Pointer& path) const
-    {
-        if (!value.is_object())
+        if (c == '~')
         {
-            Fail(path, std::string("expected an object, got ") + value.type_name());
+            escaped += "~0";
+        }
+        else if (c == '/')
+        {
+            escaped += "~1";
+        }
+        else
+        {
+            escaped += c;
         }
     }
+    return escaped;
+}
 
-    void RejectUnknownKeys(const json& object, const Pointer& path,
-                           std::initializer_list<std::string_view> known) const
+/// The JSON pointer made of @p tokens, e.g. {"suites", "x", "seal"} -> "/suites/x/seal".
+std::string
+Pointer(std::initializer_list<std::string_view> tokens)
+{
+    std::string pointer;
+    for (std::string_view token : tokens)
     {
-        for (const auto& item : object.items())
-        {
-            bool found = false;
-            for (std::string_view key : known)
-            {
-                found = found || item.key() == key;
-            }
-            if (!found)
-            {
-                Fail(path / item.key(), "unknown key; remove it or check its spelling");
-            }
-        }
+        pointer += '/';
+        pointer += PointerToken(token);
     }
-
-    const json& Member(const json& object, const Pointer& path, const char* key) const
-    {
-        auto it = object.find(key);
-        if (it == object.end())
-        {
-            Fail(path / key, "missing");
-        }
-        return *it;
-    }
-
-    double Number(const json& object, const Pointer& path, const char* key) const
-    {
-        const json& value = Member(object, path, key);
-        if (!value.is_number())
-        {
-            Fail(path / key, std::string("expected a number, got ") + value.type_name());
-        }
-        return value.get<double>();
-    }
-
-    std::optional<double> OptionalNumber(const json& object, const Pointer& path,
-                                         const char* key) const
-    {
-        if (!object.contains(key) || object.at(key).is_null())
-        {
-            return std::nullopt;
-        }
-        return Number(object, path, key);
-    }
-
-    uint32_t Unsigned(const json& value, const Pointer& path) const
-    {
-        if (!value.is_number_unsigned() || value.get<uint64_t>() > UINT32_MAX)
-        {
-            Fail(path, std::string("expected an unsigned 32-bit integer, got ")
-                           + (value.is_number() ? value.dump() : value.type_name()));
-        }
-        return value.get<uint32_t>();
-    }
-
-    uint32_t Unsigned(const json& object, const Pointer& path, const char* key) const
-    {
-        return Unsigned(Member(object, path, key), path / key);
-    }
-
-    std::string String(const json& object, const Pointer& path, const char* key) const
-    {
-        const json& value = Member(object, path, key);
-        if (!value.is_string())
-        {
-            Fail(path / key, std::string("expected a string, got ") + value.type_name());
-        }
-        return value.get<std::string>();
-    }
-
-    CryptoCostMachine ReadMachine(const json& value, const Pointer& path) const
-    {
-        RequireObject(value, path);
-        RejectUnknownKeys(value, path,
-                          {kKeyCpuModel, kKeyLogicalCpus, kKeyLoadBefore, kKeyLoadAfter});
-        CryptoCostMachine machine;
-        machine.cpuModel = String(value, path, kKeyCpuModel);
-        machine.logicalCpus = Unsigned(value, path, kKeyLogicalCpus);
-        machine.loadAverageBefore = OptionalNumber(value, path, kKeyLoadBefore);
-        machine.loadAverageAfter = OptionalNumber(value, path, kKeyLoadAfter);
-        return machine;
-    }
-
-    CryptoCostMethod ReadMethod(const json& value, const Pointer& path) const
-    {
-        RequireObject(value, path);
-        RejectUnknownKeys(value, path, {kKeyClock, kKeyPayloadSizes, kKeyIterations, kKeyRounds});
-        CryptoCostMethod method;
-        method.clock = String(value, path, kKeyClock);
-        const json& sizes = Member(value, path, kKeyPayloadSizes);
-        const Pointer sizesPath = path / kKeyPayloadSizes;
-        if (!sizes.is_array())
-        {
-            Fail(sizesPath, std::string("expected an array, got ") + sizes.type_name());
-        }
-        for (size_t i = 0; i < sizes.size(); ++i)
-        {
-            method.payloadSizes.push_back(Unsigned(sizes[i], sizesPath / i));
-        }
-        method.iterations = Unsigned(value, path, kKeyIterations);
-        method.rounds = Unsigned(value, path, kKeyRounds);
-        return method;
-    }
-
-    CryptoCostFit ReadFit(const json& value, const Pointer& path) const
-    {
-        RequireObject(value, path);
-        RejectUnknownKeys(value, path, {kKeyFixedNs, kKeyPerByteNs, kKeyRSquared});
-        CryptoCostFit fit;
-        fit.fixedNs = Number(value, path, kKeyFixedNs);
-        fit.perByteNs = Number(value, path, kKeyPerByteNs);
-        fit.rSquared = Number(value, path, kKeyRSquared);
-        return fit;
-    }
-
-    SuiteCryptoCost ReadSuite(const json& value, const Pointer& path) const
-    {
-        RequireObject(value, path);
-        RejectUnknownKeys(value, path,
-                          {ToString(CryptoDirection::Seal), ToString(CryptoDirection::Open)});
-        SuiteCryptoCost cost;
-        for (CryptoDirection direction : kAllCryptoDirections)
-        {
-            const std::string key(ToString(direction));
-            cost.Get(direction) = ReadFit(Member(value, path, key.c_str()), path / key);
-        }
-        return cost;
-    }
-
-    CryptoCostTable ReadTable(const json& document) const
-    {
-        const Pointer root;
-        RequireObject(document, root);
-
-        // The version decides the layout of everything else, so it is read first.
-        CryptoCostTable table;
-        table.formatVersion = Unsigned(document, root, kKeyFormatVersion);
-        if (table.formatVersion != kCryptoCostTableFormatVersion)
-        {
-            Fail(root / kKeyFormatVersion, "unsupported format version "
-                                               + std::to_string(table.formatVersion)
-                                               + "; this build reads version "
-                                               + std::to_string(kCryptoCostTableFormatVersion));
-        }
-        RejectUnknownKeys(document, root,
-                          {kKeyFormatVersion, kKeyTunnelsimVersion, kKeyDate, kKeyOpensslVersion,
-                           kKeyMachine, kKeyMethod, kKeyNotes, kKeySuites});
-
-        table.tunnelsimVersion = String(document, root, kKeyTunnelsimVersion);
-        table.date = String(document, root, kKeyDate);
-        table.opensslVersion = String(document, root, kKeyOpensslVersion);
-        table.machine = ReadMachine(Member(document, root, kKeyMachine), root / kKeyMachine);
-        if (document.contains(kKeyMethod))
-        {
-            table.method = ReadMethod(document.at(kKeyMethod), root / kKeyMethod);
-        }
-        if (document.contains(kKeyNotes))
-        {
-            table.notes = String(document, root, kKeyNotes);
-        }
-
-        const json& suites = Member(document, root, kKeySuites);
-        RequireObject(suites, root / kKeySuites);
-        for (const auto& item : suites.items())
-        {
-            table.suites[item.key()] = ReadSuite(item.value(), root / kKeySuites / item.key());
-        }
-        return table;
-    }
-
-  private:
-    std::string m_source;
-};
+    return pointer;
+}
 
 void
-ValidateFit(const CryptoCostFit& fit, const Pointer& path, const TableReader& reader)
+ValidateFit(const CryptoCostFit& fit, std::string_view source, std::string_view suite,
+            CryptoDirection direction)
 {
     // Costs must be strictly positive, because every seal or open does work per packet and
     // per byte. A cost of 0 or less comes from a bad fit or a typing error.
-    const std::pair<const char*, double> costs[]
-        = {{kKeyFixedNs, fit.fixedNs}, {kKeyPerByteNs, fit.perByteNs}};
+    const std::pair<std::string_view, double> costs[]
+        = {{kCryptoCostKeyFixedNs, fit.fixedNs}, {kCryptoCostKeyPerByteNs, fit.perByteNs}};
     for (const auto& [key, value] : costs)
     {
         if (!std::isfinite(value) || value <= 0)
         {
             std::ostringstream problem;
             problem << "must be a positive finite number of nanoseconds, got " << value;
-            reader.Fail(path / key, problem.str());
+            throw CryptoCostTableError(
+                std::string(source),
+                Pointer({kCryptoCostKeySuites, suite, ToString(direction), key}), problem.str());
         }
     }
     if (!std::isfinite(fit.rSquared) || fit.rSquared < 0 || fit.rSquared > 1)
     {
         std::ostringstream problem;
         problem << "must be within 0..1, got " << fit.rSquared;
-        reader.Fail(path / kKeyRSquared, problem.str());
+        throw CryptoCostTableError(
+            std::string(source),
+            Pointer({kCryptoCostKeySuites, suite, ToString(direction), kCryptoCostKeyRSquared}),
+            problem.str());
     }
-}
-
-json
-FitToJson(const CryptoCostFit& fit)
-{
-    json object = json::object();
-    object[kKeyFixedNs] = fit.fixedNs;
-    object[kKeyPerByteNs] = fit.perByteNs;
-    object[kKeyRSquared] = fit.rSquared;
-    return object;
 }
 
 } // namespace
@@ -323,14 +129,12 @@ CryptoCostTableError::CryptoCostTableError(std::string source, std::string jsonP
 void
 ValidateCryptoCostTable(const CryptoCostTable& table, std::string_view source)
 {
-    const TableReader reader(source);
-    const Pointer root;
     if (table.formatVersion != kCryptoCostTableFormatVersion)
     {
-        reader.Fail(root / kKeyFormatVersion, "unsupported format version "
-                                                  + std::to_string(table.formatVersion)
-                                                  + "; this build reads version "
-                                                  + std::to_string(kCryptoCostTableFormatVersion));
+        throw CryptoCostTableError(
+            std::string(source), Pointer({kCryptoCostKeyFormatVersion}),
+            "unsupported format version " + std::to_string(table.formatVersion)
+                + "; this build reads version " + std::to_string(kCryptoCostTableFormatVersion));
     }
 
     std::set<std::string> known;
@@ -342,9 +146,9 @@ ValidateCryptoCostTable(const CryptoCostTable& table, std::string_view source)
     {
         if (known.count(name) == 0)
         {
-            reader.Fail(root / kKeySuites / name,
-                        "unknown suite; the names are those of AllEspSuites(), e.g. "
-                        "\"aes-gcm-128\"");
+            throw CryptoCostTableError(std::string(source), Pointer({kCryptoCostKeySuites, name}),
+                                       "unknown suite; the names are those of AllEspSuites(), "
+                                       "e.g. \"aes-gcm-128\"");
         }
     }
     for (const std::string& name : known)
@@ -352,130 +156,14 @@ ValidateCryptoCostTable(const CryptoCostTable& table, std::string_view source)
         auto it = table.suites.find(name);
         if (it == table.suites.end())
         {
-            reader.Fail(root / kKeySuites / name,
-                        "missing; a table needs every configurable suite (run `simrun "
-                        "calibrate` to measure all of them)");
+            throw CryptoCostTableError(std::string(source), Pointer({kCryptoCostKeySuites, name}),
+                                       "missing; a table needs every configurable suite (run "
+                                       "`simrun calibrate` to measure all of them)");
         }
         for (CryptoDirection direction : kAllCryptoDirections)
         {
-            ValidateFit(it->second.Get(direction),
-                        root / kKeySuites / name / std::string(ToString(direction)), reader);
+            ValidateFit(it->second.Get(direction), source, name, direction);
         }
-    }
-}
-
-CryptoCostTable
-CryptoCostTableFromJson(const nlohmann::json& document, std::string_view source)
-{
-    const TableReader reader(source);
-    CryptoCostTable table = reader.ReadTable(document);
-    ValidateCryptoCostTable(table, source);
-    return table;
-}
-
-nlohmann::ordered_json
-CryptoCostTableToJson(const CryptoCostTable& table)
-{
-    nlohmann::ordered_json document;
-    document[kKeyFormatVersion] = table.formatVersion;
-    document[kKeyTunnelsimVersion] = table.tunnelsimVersion;
-    document[kKeyDate] = table.date;
-    document[kKeyOpensslVersion] = table.opensslVersion;
-
-    nlohmann::ordered_json machine;
-    machine[kKeyCpuModel] = table.machine.cpuModel;
-    machine[kKeyLogicalCpus] = table.machine.logicalCpus;
-    if (table.machine.loadAverageBefore)
-    {
-        machine[kKeyLoadBefore] = *table.machine.loadAverageBefore;
-    }
-    if (table.machine.loadAverageAfter)
-    {
-        machine[kKeyLoadAfter] = *table.machine.loadAverageAfter;
-    }
-    document[kKeyMachine] = machine;
-
-    if (table.method)
-    {
-        nlohmann::ordered_json method;
-        method[kKeyClock] = table.method->clock;
-        method[kKeyPayloadSizes] = table.method->payloadSizes;
-        method[kKeyIterations] = table.method->iterations;
-        method[kKeyRounds] = table.method->rounds;
-        document[kKeyMethod] = method;
-    }
-    if (!table.notes.empty())
-    {
-        document[kKeyNotes] = table.notes;
-    }
-
-    // Suites in AllEspSuites() order, so tables diff cleanly between machines.
-    nlohmann::ordered_json suites = nlohmann::ordered_json::object();
-    for (const EspSuite& suite : AllEspSuites())
-    {
-        auto it = table.suites.find(suite.Name());
-        if (it == table.suites.end())
-        {
-            continue;
-        }
-        nlohmann::ordered_json entry;
-        for (CryptoDirection direction : kAllCryptoDirections)
-        {
-            entry[std::string(ToString(direction))] = FitToJson(it->second.Get(direction));
-        }
-        suites[suite.Name()] = entry;
-    }
-    document[kKeySuites] = suites;
-    return document;
-}
-
-CryptoCostTable
-LoadCryptoCostTable(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-    {
-        throw CryptoCostTableError(path, "",
-                                   std::string("cannot open the file: ") + std::strerror(errno));
-    }
-    json document;
-    try
-    {
-        document = json::parse(in);
-    }
-    catch (const json::parse_error& e)
-    {
-        throw CryptoCostTableError(
-            path, "", "invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
-    }
-    return CryptoCostTableFromJson(document, path);
-}
-
-void
-SaveCryptoCostTable(const CryptoCostTable& table, const std::string& path)
-{
-    ValidateCryptoCostTable(table, path);
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out)
-        {
-            throw std::runtime_error("cannot write the crypto cost table " + temporary + ": "
-                                     + std::strerror(errno));
-        }
-        out << CryptoCostTableToJson(table).dump(2) << '\n';
-        out.close();
-        if (!out)
-        {
-            throw std::runtime_error("writing the crypto cost table " + temporary + " failed");
-        }
-    }
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    if (error)
-    {
-        throw std::runtime_error("cannot rename " + temporary + " to " + path + ": "
-                                 + error.message());
     }
 }
 

@@ -3,14 +3,15 @@
  * plus a time per byte, fitted by least squares from CPU-time measurements of this codec
  * (`simrun calibrate`). The gateway crypto engine (models/ipsec/crypto-engine.h) turns these
  * figures into simulated service times. docs/crypto-cost-model.md describes the model and
- * the JSON format.
+ * the JSON format. sim/crypto-cost-json.h reads and writes that format, because models/
+ * reads no JSON.
  *
  * The byte count of a cost is the input of the operation. For seal it is the payload given
  * to EspEncoder::Seal, which in tunnel mode is the whole inner IPv4 packet. For open it is
  * the ESP packet given to EspDecoder::Open, from the SPI to the ICV.
  *
  * Limitations:
- * - Reading accepts exactly format version kCryptoCostTableFormatVersion; there is no
+ * - Validation accepts exactly format version kCryptoCostTableFormatVersion; there is no
  *   migration.
  * - A table describes one machine and one OpenSSL build. Nothing checks that the table
  *   in use was measured where the simulation runs.
@@ -23,7 +24,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -35,6 +35,14 @@ namespace tunnelsim
 
 /// Version of the cost table format this code writes and reads (the "format_version" key).
 constexpr uint32_t kCryptoCostTableFormatVersion = 1;
+
+/// Keys of the table format that validation errors name in their JSON path; the reader in
+/// sim/crypto-cost-json.cc uses the same names.
+constexpr char kCryptoCostKeyFormatVersion[] = "format_version";
+constexpr char kCryptoCostKeySuites[] = "suites";
+constexpr char kCryptoCostKeyFixedNs[] = "fixed_ns";
+constexpr char kCryptoCostKeyPerByteNs[] = "per_byte_ns";
+constexpr char kCryptoCostKeyRSquared[] = "r_squared";
 
 /** The two ESP operations a gateway spends CPU time on. */
 enum class CryptoDirection : uint8_t
@@ -111,7 +119,8 @@ struct CryptoCostTable
 
 /**
  * A table that failed to load or validate. what() names the file, the JSON path (RFC 6901
- * pointer, e.g. "/suites/aes-gcm-128/seal/fixed_ns") and the rule broken.
+ * pointer, e.g. "/suites/aes-gcm-128/seal/fixed_ns") and the rule broken. Thrown by
+ * validation here and by the JSON reader in sim/crypto-cost-json.h.
  */
 class CryptoCostTableError : public std::runtime_error
 {
@@ -139,27 +148,6 @@ constexpr std::string_view kCryptoCostTableInMemory = "<memory>";
  */
 void ValidateCryptoCostTable(const CryptoCostTable& table,
                              std::string_view source = kCryptoCostTableInMemory);
-
-/**
- * Read a table from its JSON form and validate it. Unknown keys are rejected, so a typo
- * ("fixed_us") is an error and not a missing value. Throws CryptoCostTableError.
- */
-CryptoCostTable CryptoCostTableFromJson(const nlohmann::json& document,
-                                        std::string_view source = kCryptoCostTableInMemory);
-
-/** The JSON form of @p table; keys in the documented order. */
-nlohmann::ordered_json CryptoCostTableToJson(const CryptoCostTable& table);
-
-/** Read, parse and validate the table in @p path. Throws CryptoCostTableError. */
-CryptoCostTable LoadCryptoCostTable(const std::string& path);
-
-/**
- * Validate @p table and write it to @p path (indented JSON and a final newline) through a
- * temporary file and a rename, so a reader never sees half a table. Throws
- * CryptoCostTableError when the table is invalid, std::runtime_error when the file cannot
- * be written.
- */
-void SaveCryptoCostTable(const CryptoCostTable& table, const std::string& path);
 
 /** OpenSSL's version text (OpenSSL_version(OPENSSL_VERSION)) of the library in use. */
 std::string CurrentOpensslVersion();

@@ -3,19 +3,6 @@
 namespace tunnelsim
 {
 
-std::string_view
-ToString(IpsecMode mode)
-{
-    switch (mode)
-    {
-        case IpsecMode::Tunnel:
-            return "tunnel";
-        case IpsecMode::Transport:
-            return "transport";
-    }
-    return "unknown";
-}
-
 SecurityAssociation::SecurityAssociation(const SecurityAssociationConfig& config)
   : m_config(config)
 {

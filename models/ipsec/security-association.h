@@ -12,6 +12,7 @@
 
 #include "esp-sa.h"
 #include "ipsec-drop-reason.h"
+#include "ipsec-mode.h"
 #include "ns3/event-id.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device.h"
@@ -26,15 +27,6 @@
 
 namespace tunnelsim
 {
-
-/** IPsec mode (RFC 4301 s4.1). */
-enum class IpsecMode : uint8_t
-{
-    Tunnel,    ///< ESP carries the whole packet under a new outer IPv4 header
-    Transport, ///< ESP is inserted after the packet's own IPv4 header
-};
-
-std::string_view ToString(IpsecMode mode);
 
 enum class SaDirection : uint8_t
 {

@@ -2,7 +2,7 @@
 // on exact lines, the shipped table, and the loader's errors on malformed tables. Each
 // error must name the file, the JSON path of the offending value and the rule it breaks.
 #include "calibrate.h"
-#include "crypto-cost-table.h"
+#include "crypto-cost-json.h"
 #include "simrun-capture.h"
 #include "simrun-cli.h"
 
@@ -201,14 +201,31 @@ TEST(CalibrateFit, OneSizeRejected)
     EXPECT_THROW(FitCryptoCost({}), std::invalid_argument);
 }
 
-TEST(CalibrateVersion, MatchesCMakeProject)
+/// The VERSION of project() in the top-level CMakeLists.txt, the only place it is written.
+std::string
+CMakeProjectVersion()
 {
     std::ifstream in(std::string(TUNNELSIM_SOURCE_DIR) + "/CMakeLists.txt");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::smatch match;
-    ASSERT_TRUE(
-        std::regex_search(text, match, std::regex(R"(project\(tunnelsim VERSION ([0-9.]+))")));
-    EXPECT_EQ(match[1].str(), kTunnelsimVersion);
+    if (!std::regex_search(text, match, std::regex(R"(project\(tunnelsim VERSION ([0-9.]+))")))
+    {
+        ADD_FAILURE() << "no project(tunnelsim VERSION ...) in CMakeLists.txt";
+        return "";
+    }
+    return match[1].str();
+}
+
+TEST(CalibrateVersion, MatchesCMakeProject)
+{
+    EXPECT_EQ(CMakeProjectVersion(), kTunnelsimVersion);
+}
+
+TEST(CalibrateVersion, SimrunPrintsIt)
+{
+    const SimrunOutput run = RunSimrunCaptured({"--version"});
+    EXPECT_EQ(run.exitCode, kExitOk) << run.err;
+    EXPECT_EQ(run.out, "tunnelsim " + CMakeProjectVersion() + "\n");
 }
 
 TEST(CryptoCostTableFile, ShippedTableLoads)

@@ -2,13 +2,17 @@
 // file, and syntax errors, duplicate keys and unreadable files come back as typed errors.
 #include "ipv4-header.h"
 #include "scenario-loader.h"
+#include "security-association.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <unistd.h>
 
 namespace tunnelsim
 {
@@ -387,6 +391,139 @@ TEST(CryptoSuites, NamesMatchCodec)
     }
     EXPECT_EQ(CryptoSuiteNames().size(), 9U);
     EXPECT_FALSE(CryptoSuiteByName("aes-ctr-128").has_value());
+}
+
+/// A directory of its own under the system temporary directory, removed at the end.
+class TempDir
+{
+  public:
+    TempDir()
+      : m_path(fs::temp_directory_path()
+               / ("tunnelsim-scenario-load-" + std::to_string(::getpid()) + "-"
+                  + ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+    {
+        fs::create_directories(m_path);
+    }
+
+    ~TempDir()
+    {
+        std::error_code ignored;
+        fs::remove_all(m_path, ignored);
+    }
+
+    const fs::path& Path() const { return m_path; }
+
+  private:
+    fs::path m_path;
+};
+
+/// Changes the working directory for the lifetime of the object.
+class WorkingDirectory
+{
+  public:
+    explicit WorkingDirectory(const fs::path& directory)
+      : m_previous(fs::current_path())
+    {
+        fs::current_path(directory);
+    }
+
+    ~WorkingDirectory()
+    {
+        std::error_code ignored;
+        fs::current_path(m_previous, ignored);
+    }
+
+  private:
+    fs::path m_previous;
+};
+
+const fs::path kShippedTable = fs::path(TUNNELSIM_SOURCE_DIR) / "data/crypto-costs/default.json";
+
+/// scenarios/cipher-suites.json without its "table" keys, written to @p directory.
+fs::path
+WriteScenarioWithDefaultTable(const fs::path& directory)
+{
+    std::ifstream in(kScenarioDir / "cipher-suites.json");
+    nlohmann::json document = nlohmann::json::parse(in);
+    for (nlohmann::json& design : document["designs"])
+    {
+        design["crypto_engine"].erase("table");
+    }
+    fs::create_directories(directory);
+    const fs::path path = directory / "default-table.json";
+    std::ofstream(path) << document.dump(2);
+    return path;
+}
+
+/// Every design's engine was loaded from @p expected; returns the count of such designs.
+size_t
+ExpectTablesFrom(const ScenarioLoadResult& loaded, const fs::path& expected)
+{
+    size_t engines = 0;
+    for (const Design& design : loaded.scenario->designs)
+    {
+        SCOPED_TRACE(design.name);
+        if (!design.cryptoEngine)
+        {
+            continue;
+        }
+        ++engines;
+        EXPECT_TRUE(design.cryptoEngine->tableName.empty());
+        EXPECT_EQ(fs::path(design.cryptoEngine->tablePath), expected);
+        EXPECT_NE(design.cryptoEngine->table, nullptr);
+    }
+    return engines;
+}
+
+// Neither relative lookup works: the working directory and the scenario's parent directory
+// have no data/crypto-costs/default.json, so the source tree's copy is used.
+TEST(DefaultCryptoTable, SourceTreeFallback)
+{
+    TempDir dir;
+    const fs::path scenario = WriteScenarioWithDefaultTable(dir.Path() / "scenarios");
+    fs::create_directories(dir.Path() / "elsewhere");
+    WorkingDirectory cwd(dir.Path() / "elsewhere");
+
+    const ScenarioLoadResult loaded = LoadScenarioFile(scenario.string());
+    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(scenario.string());
+    EXPECT_EQ(ExpectTablesFrom(loaded, kShippedTable), 6U);
+}
+
+TEST(DefaultCryptoTable, ScenarioParentBeforeSourceTree)
+{
+    TempDir dir;
+    const fs::path scenario = WriteScenarioWithDefaultTable(dir.Path() / "scenarios");
+    const fs::path table = dir.Path() / "data/crypto-costs/default.json";
+    fs::create_directories(table.parent_path());
+    fs::copy_file(kShippedTable, table);
+    WorkingDirectory cwd(dir.Path() / "scenarios");
+
+    const ScenarioLoadResult loaded = LoadScenarioFile(scenario.string());
+    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(scenario.string());
+    EXPECT_EQ(ExpectTablesFrom(loaded, table), 6U);
+}
+
+TEST(DefaultCryptoTable, WorkingDirectoryFirst)
+{
+    TempDir dir;
+    const fs::path scenario = WriteScenarioWithDefaultTable(dir.Path() / "scenarios");
+    const fs::path table = dir.Path() / "data/crypto-costs/default.json";
+    fs::create_directories(table.parent_path());
+    fs::copy_file(kShippedTable, table);
+    WorkingDirectory cwd(dir.Path());
+
+    const ScenarioLoadResult loaded = LoadScenarioFile(scenario.string());
+    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(scenario.string());
+    EXPECT_EQ(ExpectTablesFrom(loaded, "data/crypto-costs/default.json"), 6U);
+}
+
+// scenario.h and the SA model include the same enum, so a file can use both.
+TEST(IpsecModeEnum, SharedWithSaModel)
+{
+    static_assert(
+        std::is_same_v<decltype(Design::ipsecMode), decltype(SecurityAssociationConfig::mode)>);
+    EXPECT_EQ(ToString(IpsecMode::Tunnel), "tunnel");
+    EXPECT_EQ(ToString(IpsecMode::Transport), "transport");
 }
 
 } // namespace

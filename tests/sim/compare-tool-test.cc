@@ -1,0 +1,160 @@
+// tools/compare run as a program, the way CI runs it against results/baseline: a copy of a
+// shipped baseline with one value changed must make it exit non-zero and name the metric.
+// The baseline comparisons of the shipped scenarios themselves are CTest tests
+// (baseline-run-* and baseline-*, tests/CMakeLists.txt).
+#include "compare.h"
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace tunnelsim
+{
+namespace
+{
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kBaseline
+    = fs::path(TUNNELSIM_SOURCE_DIR) / "results" / "baseline" / "three-subnets.json";
+
+struct ToolOutput
+{
+    int exitCode = -1;
+    std::string text; ///< standard output and standard error together
+};
+
+/// Run tools/compare on @p baseline and @p results with the simrun of this build tree.
+ToolOutput
+RunCompareTool(const fs::path& baseline, const fs::path& results)
+{
+    const std::string command = "TUNNELSIM_SIMRUN='" + std::string(TUNNELSIM_BINARY_DIR)
+                                + "/sim/simrun' '" + std::string(TUNNELSIM_SOURCE_DIR)
+                                + "/tools/compare' '" + baseline.string() + "' '" + results.string()
+                                + "' 2>&1";
+    ToolOutput output;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr)
+    {
+        ADD_FAILURE() << "popen failed: " << command;
+        return output;
+    }
+    std::array<char, 4096> buffer;
+    size_t read = 0;
+    while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    {
+        output.text.append(buffer.data(), read);
+    }
+    const int status = ::pclose(pipe);
+    output.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return output;
+}
+
+/// A directory of its own under the system temporary directory, removed at the end.
+class TempDir
+{
+  public:
+    TempDir()
+      : m_path(fs::temp_directory_path()
+               / ("tunnelsim-compare-tool-" + std::to_string(::getpid()) + "-"
+                  + ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+    {
+        fs::create_directories(m_path);
+    }
+
+    ~TempDir()
+    {
+        std::error_code ignored;
+        fs::remove_all(m_path, ignored);
+    }
+
+    fs::path File(const std::string& name) const { return m_path / name; }
+
+  private:
+    fs::path m_path;
+};
+
+json
+ReadJson(const fs::path& path)
+{
+    std::ifstream in(path);
+    return json::parse(in);
+}
+
+void
+WriteJson(const fs::path& path, const json& document)
+{
+    std::ofstream out(path);
+    out << document.dump(2) << '\n';
+}
+
+TEST(CompareTool, UnchangedCopyPasses)
+{
+    TempDir dir;
+    const fs::path copy = dir.File("copy.json");
+    WriteJson(copy, ReadJson(kBaseline));
+    const ToolOutput output = RunCompareTool(kBaseline, copy);
+    EXPECT_EQ(output.exitCode, kCompareExitNoRegression) << output.text;
+    EXPECT_EQ(output.text.find("REGRESSION"), std::string::npos) << output.text;
+}
+
+struct ChangedBaselineCase
+{
+    const char* name;
+    std::function<void(json&)> change;
+    std::string metric; ///< dotted metric name the table must show
+};
+
+TEST(CompareTool, ChangedBaselineFails)
+{
+    const ChangedBaselineCase cases[] = {
+        {"count one higher",
+         [](json& d)
+         {
+             json& pairs = d["designs"][0]["sas"]["child_sa_pairs"];
+             pairs = pairs.get<uint64_t>() + 1;
+         },
+         "sas.child_sa_pairs"},
+        {"time doubled",
+         [](json& d)
+         {
+             json& time = d["designs"][0]["convergence"]["all_pairs_reachable_s"];
+             time = time.get<double>() * 2;
+         },
+         "convergence.all_pairs_reachable_s"},
+    };
+    TempDir dir;
+    const json original = ReadJson(kBaseline);
+    for (const ChangedBaselineCase& c : cases)
+    {
+        SCOPED_TRACE(c.name);
+        json changed = original;
+        c.change(changed);
+        const fs::path path = dir.File("changed.json");
+        WriteJson(path, changed);
+
+        const ToolOutput output = RunCompareTool(path, kBaseline);
+        EXPECT_EQ(output.exitCode, kCompareExitRegression) << output.text;
+        EXPECT_NE(output.text.find(c.metric), std::string::npos) << output.text;
+        EXPECT_NE(output.text.find("REGRESSION"), std::string::npos) << output.text;
+    }
+}
+
+TEST(CompareTool, MissingResultsFileIsUnreadable)
+{
+    TempDir dir;
+    const ToolOutput output = RunCompareTool(kBaseline, dir.File("absent.json"));
+    EXPECT_EQ(output.exitCode, kCompareExitUnreadableInput) << output.text;
+    EXPECT_NE(output.text.find("absent.json"), std::string::npos) << output.text;
+}
+
+} // namespace
+} // namespace tunnelsim
