@@ -212,12 +212,11 @@ DesignRun::Build()
     };
     if (m_design.type == DesignType::PolicyBased)
     {
-        m_network->Install(toPolicy(PlanSelectors(m_scenario, m_design, m_prefixes, true)),
-                           toPolicy(PlanSelectors(m_scenario, m_design, m_prefixes, false)));
+        m_network->Install(toPolicy(PlanSelectors(m_scenario, m_design, m_prefixes, true)));
     }
     else
     {
-        m_network->Install({}, {});
+        m_network->Install({});
         InstallStaticRoutes();
     }
 

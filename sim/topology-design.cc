@@ -19,7 +19,6 @@
 #include "ospf-helper.h"
 
 #include <algorithm>
-#include <set>
 #include <stdexcept>
 #include <tuple>
 
@@ -85,8 +84,9 @@ struct DesignNetwork::Impl
     struct BuiltTunnel
     {
         std::array<ns3::Ptr<ns3::NetDevice>, 2> devices; ///< GRE or VTI; null for policy
-        bool ike = true;
-        std::array<size_t, 2> connections{}; ///< IKE connection index on each gateway
+        std::array<size_t, 2> connections{};             ///< IKE connection index on each gateway
+        /// False for a policy-based tunnel whose first selector pair an event adds.
+        bool connected = false;
     };
 
     DesignSettings settings;
@@ -101,8 +101,7 @@ struct DesignNetwork::Impl
     /// SAs negotiated by IKE, by (SPI, source, destination).
     std::map<std::tuple<uint32_t, uint32_t, uint32_t>, EspSaFileEntry> negotiatedSas;
 
-    void InstallTunnel(size_t index, const std::vector<PolicySelector>& selectors,
-                       const std::vector<PolicySelector>& laterSelectors);
+    void InstallTunnel(size_t index, const std::vector<PolicySelector>& selectors);
     ns3::Ptr<ns3::NetDevice> AddVti(size_t gateway, uint32_t address, size_t tunnel);
     void AddConnection(size_t index, const std::vector<SelectorPair>& pairs, IkeStartAction start);
     uint32_t AddProtectEntry(size_t gateway, const SelectorPair& pair);
@@ -125,8 +124,7 @@ DesignNetwork::DesignNetwork(const DesignSettings& settings, std::vector<DesignG
 DesignNetwork::~DesignNetwork() = default;
 
 void
-DesignNetwork::Install(const std::vector<PolicySelector>& selectors,
-                       const std::vector<PolicySelector>& laterSelectors)
+DesignNetwork::Install(const std::vector<PolicySelector>& selectors)
 {
     Impl& d = *m_impl;
     d.ipsec.SetSuite(d.settings.suite);
@@ -150,7 +148,7 @@ DesignNetwork::Install(const std::vector<PolicySelector>& selectors,
     d.built.resize(d.tunnels.size());
     for (size_t t = 0; t < d.tunnels.size(); ++t)
     {
-        d.InstallTunnel(t, selectors, laterSelectors);
+        d.InstallTunnel(t, selectors);
     }
     if (d.settings.ospf)
     {
@@ -197,6 +195,12 @@ DesignNetwork::Impl::AddConnection(size_t index, const std::vector<SelectorPair>
     connection.matchStyle = settings.strictMatching ? SelectorMatchStyle::Ikev1Strict
                                                     : SelectorMatchStyle::Ikev2Narrowing;
     connection.startAction = start;
+    // Only GRE over IPsec runs in transport mode (the scenario loader rejects the rest):
+    // its one selector pair is GRE between the two IKE addresses, as transport mode needs.
+    if (settings.family == DesignFamily::GreOverIpsec && settings.transportMode)
+    {
+        connection.mode = IpsecMode::Transport;
+    }
     connection.childLifetime = ns3::Seconds(settings.childSaLifetimeS);
     if (connection.rekeyMargin >= connection.childLifetime)
     {
@@ -220,11 +224,11 @@ DesignNetwork::Impl::AddConnection(size_t index, const std::vector<SelectorPair>
         = IkeHelper::GetEndpoint(gateways[tunnel.gateways[0]].node)->AddConnection(connection);
     b.connections[1]
         = IkeHelper::GetEndpoint(gateways[tunnel.gateways[1]].node)->AddConnection(responder);
+    b.connected = true;
 }
 
 void
-DesignNetwork::Impl::InstallTunnel(size_t index, const std::vector<PolicySelector>& selectors,
-                                   const std::vector<PolicySelector>& laterSelectors)
+DesignNetwork::Impl::InstallTunnel(size_t index, const std::vector<PolicySelector>& selectors)
 {
     const DesignTunnel& tunnel = tunnels[index];
     BuiltTunnel& b = built[index];
@@ -238,7 +242,8 @@ DesignNetwork::Impl::InstallTunnel(size_t index, const std::vector<PolicySelecto
     {
         case DesignFamily::PolicyBased:
         {
-            // The initial pairs are PROTECT entries now; all pairs are IKE selectors.
+            // Each pair is a PROTECT entry on both gateways and a selector pair of the IKE
+            // connection. Pairs that events add join both at the event.
             std::vector<SelectorPair> pairs;
             for (const PolicySelector& selector : selectors)
             {
@@ -248,14 +253,10 @@ DesignNetwork::Impl::InstallTunnel(size_t index, const std::vector<PolicySelecto
                     pairs.push_back(ToSelectorPair(selector));
                 }
             }
-            for (const PolicySelector& selector : laterSelectors)
+            if (!pairs.empty())
             {
-                if (selector.tunnel == index)
-                {
-                    pairs.push_back(ToSelectorPair(selector));
-                }
+                AddConnection(index, pairs, IkeStartAction::Trap);
             }
-            AddConnection(index, pairs, IkeStartAction::Trap);
             break;
         }
         case DesignFamily::GreOverIpsec:
@@ -287,14 +288,8 @@ DesignNetwork::Impl::InstallTunnel(size_t index, const std::vector<PolicySelecto
                                   ns3::Ipv4Mask(Ipv4Prefix{inside, kTunnelPrefixLength}.Mask()));
             b.devices = {devices.Get(0), devices.Get(1)};
 
-            if (settings.transportMode)
-            {
-                b.ike = false;
-                ipsec.AddTransportSaPair(nodes[0], publicA, nodes[1], publicB,
-                                         GreL4Protocol::PROT_NUMBER);
-                break;
-            }
-            // RFC 4301 s4.4.1: one PROTECT entry for GRE between the two public addresses.
+            // RFC 4301 s4.4.1: one PROTECT entry for GRE between the two public addresses,
+            // in tunnel or transport mode (AddConnection sets the mode).
             const SelectorPair pair{
                 TrafficSelector::FromAddress(publicA.Get(), GreL4Protocol::PROT_NUMBER),
                 TrafficSelector::FromAddress(publicB.Get(), GreL4Protocol::PROT_NUMBER)};
@@ -495,7 +490,22 @@ DesignNetwork::RemoveStaticRoute(size_t gateway, const Ipv4Prefix& prefix)
 void
 DesignNetwork::AddPolicySelector(const PolicySelector& selector)
 {
-    m_impl->AddPolicyPair(selector);
+    Impl& d = *m_impl;
+    d.AddPolicyPair(selector);
+    const SelectorPair pair = ToSelectorPair(selector);
+    Impl::BuiltTunnel& b = d.built.at(selector.tunnel);
+    if (!b.connected)
+    {
+        d.AddConnection(selector.tunnel, {pair}, IkeStartAction::Trap);
+        return;
+    }
+    // The responder first, so it accepts the pair by the time the initiator proposes it.
+    // With start action trap, the first packet of the pair negotiates it.
+    const DesignTunnel& tunnel = d.tunnels[selector.tunnel];
+    IkeHelper::GetEndpoint(d.gateways[tunnel.gateways[1]].node)
+        ->AddSelectorPair(b.connections[1], pair.Mirrored());
+    IkeHelper::GetEndpoint(d.gateways[tunnel.gateways[0]].node)
+        ->AddSelectorPair(b.connections[0], pair);
 }
 
 void
@@ -518,6 +528,18 @@ DesignNetwork::RemovePolicySelector(const PolicySelector& selector)
         IpsecHelper::GetStack(d.gateways[std::get<0>(key)].node)->GetSpd()->Remove(entry->second);
         d.policies.erase(entry);
     }
+    // Both gateways drop the pair from their connection, and each deletes the CHILD SA with
+    // the peer. RFC 7296 s1.4.1 expects such crossing deletes.
+    const Impl::BuiltTunnel& b = d.built.at(selector.tunnel);
+    if (!b.connected)
+    {
+        return;
+    }
+    const SelectorPair pair = ToSelectorPair(selector);
+    IkeHelper::GetEndpoint(d.gateways[tunnel.gateways[0]].node)
+        ->RemoveSelectorPair(b.connections[0], pair);
+    IkeHelper::GetEndpoint(d.gateways[tunnel.gateways[1]].node)
+        ->RemoveSelectorPair(b.connections[1], pair.Mirrored());
 }
 
 void
@@ -537,47 +559,16 @@ DesignNetwork::SetOspfLan(size_t gateway, uint32_t interface, bool enabled)
 void
 DesignNetwork::SetGatewayPower(size_t gateway, bool on)
 {
-    Impl& d = *m_impl;
-    ns3::Ptr<ns3::Node> node = d.gateways.at(gateway).node;
-    ns3::Ptr<IkeEndpoint> endpoint = IkeHelper::GetEndpoint(node);
-    for (size_t t = 0; t < d.tunnels.size(); ++t)
+    // A power loss sends nothing to the peers, so their SAs stay until dead peer detection,
+    // or until the INITIAL_CONTACT of the first IKE SA the gateway initiates once it is back.
+    ns3::Ptr<IkeEndpoint> endpoint = IkeHelper::GetEndpoint(m_impl->gateways.at(gateway).node);
+    if (on)
     {
-        for (size_t end = 0; end < 2; ++end)
-        {
-            if (d.tunnels[t].gateways[end] != gateway || !d.built[t].ike)
-            {
-                continue;
-            }
-            const size_t connection = d.built[t].connections[end];
-            if (!on)
-            {
-                // The isolated gateway's delete notifications never reach the peer.
-                endpoint->Terminate(connection);
-            }
-            else if (endpoint->GetConnection(connection).startAction == IkeStartAction::Start)
-            {
-                endpoint->Initiate(connection);
-            }
-        }
+        endpoint->PowerOn();
     }
-    if (!on)
+    else
     {
-        // Negotiated SAs die with the daemon; manually keyed ones are configuration and stay.
-        // TODO: the IKE SA lingers until its unanswered delete times out, because
-        // IkeEndpoint has no public way to drop its state silently as a power loss does.
-        ns3::Ptr<SecurityAssociationDatabase> sad = IpsecHelper::GetStack(node)->GetSad();
-        std::set<uint32_t> manual;
-        for (const EspSaFileEntry& entry : d.ipsec.GetWiresharkSaEntries())
-        {
-            manual.insert(entry.spi);
-        }
-        for (const auto& sa : sad->GetAll())
-        {
-            if (manual.count(sa->GetSpi()) == 0)
-            {
-                sad->Remove(sa);
-            }
-        }
+        endpoint->PowerOff();
     }
 }
 
@@ -623,9 +614,8 @@ DesignNetwork::ChildSaPairs() const
     uint64_t pairs = 0;
     for (size_t t = 0; t < d.tunnels.size(); ++t)
     {
-        if (!d.built[t].ike)
+        if (!d.built[t].connected)
         {
-            pairs += 1;
             continue;
         }
         ns3::Ptr<IkeEndpoint> initiator
@@ -751,16 +741,6 @@ DesignNetwork::WiresharkSaEntries() const
         entries.push_back(entry);
     }
     return entries;
-}
-
-bool
-DesignNetwork::IkeKeyed() const
-{
-    return std::all_of(m_impl->built.begin(), m_impl->built.end(),
-                       [](const Impl::BuiltTunnel& tunnel)
-                       {
-                           return tunnel.ike;
-                       });
 }
 
 } // namespace tunnelsim

@@ -13,18 +13,14 @@
  *   connection per tunnel whose CHILD SAs the first packet of each pair triggers
  *   (strongSwan's start_action=trap, the on-demand behaviour of Cisco crypto maps).
  * - gre-over-ipsec: a GRE tunnel per design tunnel, protected by one PROTECT entry for GRE
- *   (IP protocol 47) between the public addresses, negotiated at start in tunnel mode.
+ *   (IP protocol 47) between the public addresses, negotiated at start in tunnel or
+ *   transport mode.
  * - vti: a VTI pair per design tunnel with 0.0.0.0/0 selectors, negotiated at start.
  * The first gateway of each tunnel initiates; the second only responds.
  *
  * Limitations:
- * - Transport mode is keyed manually (IpsecHelper::AddTransportSaPair), because the IKE
- *   model installs its CHILD SAs in tunnel mode only; such designs report no negotiation.
- * - The IKE model cannot add selector pairs to a running connection, so the pairs of
- *   subnets that events add are configured in the IKE connections from the start. They are
- *   still negotiated only when their SPD entries, added at the event, trigger them.
- * - A restarted gateway loses its negotiated SAs and IKE SAs, but its OSPF and GRE state and
- *   its manually keyed SAs survive.
+ * - A restarted gateway loses its IKE SAs and CHILD SAs silently (IkeEndpoint::PowerOff),
+ *   but its OSPF and GRE state survive.
  */
 #ifndef TUNNELSIM_SIM_TOPOLOGY_DESIGN_H
 #define TUNNELSIM_SIM_TOPOLOGY_DESIGN_H
@@ -142,33 +138,35 @@ class DesignNetwork
     DesignNetwork& operator=(const DesignNetwork&) = delete;
 
     /**
-     * Install the design. Policy-based: @p selectors become PROTECT entries now, and they
-     * and @p laterSelectors are the pairs of the IKE connections. Route-based: the tunnels,
-     * their protection and, with OSPF, the interface settings.
+     * Install the design. Policy-based: @p selectors become PROTECT entries and the
+     * selector pairs of the IKE connections. Route-based: the tunnels, their protection
+     * and, with OSPF, the interface settings.
      */
-    void Install(const std::vector<PolicySelector>& selectors,
-                 const std::vector<PolicySelector>& laterSelectors);
+    void Install(const std::vector<PolicySelector>& selectors);
 
     /// Static route on gateway @p gateway to @p prefix through tunnel @p tunnel.
     void AddStaticRoute(size_t gateway, const Ipv4Prefix& prefix, size_t tunnel, uint32_t metric);
     /// Remove every static route of gateway @p gateway to exactly @p prefix.
     void RemoveStaticRoute(size_t gateway, const Ipv4Prefix& prefix);
-    /// Add the PROTECT entries of @p selector on both gateways of its tunnel.
+    /// Add the PROTECT entries of @p selector on both gateways of its tunnel, and the pair
+    /// to their IKE connection. Its first packet negotiates a CHILD SA on the running IKE SA.
     void AddPolicySelector(const PolicySelector& selector);
-    /// Remove the PROTECT entries of @p selector from both gateways of its tunnel.
+    /// Remove the PROTECT entries of @p selector from both gateways of its tunnel and the
+    /// pair from their IKE connection, deleting its CHILD SA with the peer.
     void RemovePolicySelector(const PolicySelector& selector);
     /// Run OSPF on LAN interface @p interface of @p gateway as a passive interface, or
     /// take it out of OSPF.
     void SetOspfLan(size_t gateway, uint32_t interface, bool enabled);
-    /// Power gateway @p gateway off (its IKE daemon stops, its SAD is emptied) or on again
-    /// (the daemon starts over and negotiates what it initiates).
+    /// Power gateway @p gateway off (its IKE daemon drops every SA without telling the
+    /// peers, and its SAD is emptied) or on again (the daemon starts over, negotiates what it
+    /// initiates, and its INITIAL_CONTACT makes the peer drop the SAs from before).
     void SetGatewayPower(size_t gateway, bool on);
 
     /// PROTECT entries per gateway name, plus one per VTI end (its 0.0.0.0/0 pair).
     std::map<std::string, uint64_t> SelectorsPerGateway() const;
     /// Installed unidirectional SAs per gateway name.
     std::map<std::string, uint64_t> SasPerGateway() const;
-    /// Active CHILD SAs (IKE), or manually keyed SA pairs, over all tunnels.
+    /// Active CHILD SAs over all tunnels.
     uint64_t ChildSaPairs() const;
     /// Routes per gateway name towards any prefix in @p remote (indexed like the gateways):
     /// static routes, or OSPF routes for an OSPF design.
@@ -179,10 +177,8 @@ class DesignNetwork
     /// Status of the crypto engine on each gateway that has one, in gateway order.
     std::vector<std::pair<std::string, CryptoEngineStatus>> CryptoEngineStatuses() const;
     const DesignPhaseTimes& PhaseTimes() const;
-    /// Every SA installed so far (IKE or manual), for a Wireshark esp_sa file.
+    /// Every SA installed so far, for a Wireshark esp_sa file.
     std::vector<EspSaFileEntry> WiresharkSaEntries() const;
-    /// True when the SAs of every tunnel are negotiated by IKE.
-    bool IkeKeyed() const;
 
   private:
     struct Impl;

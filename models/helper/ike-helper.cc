@@ -75,7 +75,9 @@ IkeSadBinding::MakeConfig(const ChildSaParameters& parameters, bool inbound) con
 {
     SecurityAssociationConfig config;
     config.direction = inbound ? SaDirection::Inbound : SaDirection::Outbound;
-    config.mode = IpsecMode::Tunnel;
+    // Transport mode needs nothing more than the mode: the selectors are the two gateway
+    // addresses (IkeConnection::Validate), and the tunnel addresses go unused.
+    config.mode = parameters.mode;
     config.esp.spi = inbound ? parameters.inboundSpi : parameters.outboundSpi;
     config.esp.suite = parameters.suite;
     const SaKeys& keys = inbound ? parameters.inboundKeys : parameters.outboundKeys;

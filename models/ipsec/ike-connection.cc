@@ -1,5 +1,7 @@
 #include "ike-connection.h"
 
+#include "ipv4-header.h"
+
 namespace tunnelsim
 {
 
@@ -95,6 +97,8 @@ ToString(IkeFailureReason reason)
             return "peer-dead";
         case IkeFailureReason::InvalidResponse:
             return "invalid-response";
+        case IkeFailureReason::ModeUnacceptable:
+            return "mode-unacceptable";
     }
     return "unknown";
 }
@@ -166,6 +170,22 @@ IkeConnection::Validate() const
         if (!pair.local.IsValid() || !pair.remote.IsValid())
         {
             return prefix + "invalid selector pair " + pair.ToString();
+        }
+    }
+    if (mode == IpsecMode::Transport)
+    {
+        // RFC 4301 s4.1: a transport-mode SA carries traffic of the two SA endpoints only.
+        const TrafficSelector local = TrafficSelector::FromAddress(localAddress.Get());
+        const TrafficSelector remote = TrafficSelector::FromAddress(remoteAddress.Get());
+        for (const SelectorPair& pair : selectors)
+        {
+            if (!pair.local.IsSubsetOf(local) || !pair.remote.IsSubsetOf(remote))
+            {
+                return prefix + "transport mode protects only traffic between the IKE addresses "
+                       + Ipv4ToString(localAddress.Get()) + " and "
+                       + Ipv4ToString(remoteAddress.Get()) + ", but a selector pair is "
+                       + pair.ToString() + "; use tunnel mode or host selectors of those addresses";
+            }
         }
     }
     if (!childLifetime.IsStrictlyPositive())

@@ -90,11 +90,15 @@ struct IkeConnection
     /// Move to UDP 4500 with the non-ESP marker after the first exchange (RFC 7296 s2.23
     /// with forced encapsulation, strongSwan's encap=yes).
     bool natTraversal = false;
+    /// Mode of the CHILD SAs. Transport mode protects only traffic between the two IKE
+    /// addresses, so every selector pair must name exactly those two addresses.
+    IpsecMode mode = IpsecMode::Tunnel;
 
     /**
      * Why the configuration cannot run, or an empty string when it can: a missing key or
      * address, no proposals, an invalid suite, an IKEv1 connection with an AES-GCM IKE
-     * suite, a fuzz outside 0..1, a margin not below the lifetime.
+     * suite, a fuzz outside 0..1, a margin not below the lifetime, transport mode with
+     * selectors other than the two IKE addresses.
      */
     std::string Validate() const;
 };
@@ -120,6 +124,9 @@ enum class IkeFailureReason : uint8_t
     TimedOut,             ///< no answer after every retransmission
     PeerDead,             ///< dead peer detection gave up
     InvalidResponse,      ///< a response that breaks the protocol (e.g. unoffered suite)
+    /// The responder declined transport mode (RFC 7296 s1.3.1) and the initiator deleted
+    /// the tunnel-mode CHILD SA it got instead.
+    ModeUnacceptable,
 };
 
 std::string_view ToString(IkeFailureReason reason);
@@ -185,6 +192,7 @@ struct ChildSaParameters
     SaKeys outboundKeys;
     /// Negotiated selector pairs, local side first (the cross product of TSi and TSr).
     std::vector<SelectorPair> selectors;
+    IpsecMode mode = IpsecMode::Tunnel;
     ns3::Ipv4Address localAddress;  ///< tunnel mode outer source
     ns3::Ipv4Address remoteAddress; ///< tunnel mode outer destination
     ns3::Time lifetime;
@@ -210,6 +218,11 @@ struct IkeCounters
     uint64_t acquires = 0;     ///< acquired packets (trap policies)
     uint64_t acquireDrops = 0; ///< acquired packets dropped (queue full, failure)
     uint64_t drops = 0;        ///< IKE datagrams dropped on receipt
+    uint64_t initialContactsSent = 0;
+    uint64_t initialContactsReceived = 0;
+    /// IKE SAs forgotten without a delete: on INITIAL_CONTACT from their peer, or at a power
+    /// loss of this gateway.
+    uint64_t ikeSasDiscarded = 0;
     /// Messages (requests and responses, retransmissions included) by exchange type.
     std::map<IkeExchange, uint64_t> sentByExchange;
     std::map<IkeExchange, uint64_t> receivedByExchange;

@@ -57,6 +57,10 @@ ToString(IkeDropReason reason)
             return "acquire-failed";
         case IkeDropReason::AcquireRejected:
             return "acquire-rejected";
+        case IkeDropReason::PowerLoss:
+            return "power-loss";
+        case IkeDropReason::PairRemoved:
+            return "pair-removed";
     }
     return "unknown";
 }
@@ -201,11 +205,8 @@ IkeEndpoint::OpenSocket(ns3::Ipv4Address local, uint16_t port)
 }
 
 void
-IkeEndpoint::StartApplication()
+IkeEndpoint::OpenSockets()
 {
-    NS_LOG_FUNCTION(this);
-
-    m_running = true;
     for (const IkeConnection& connection : m_connections)
     {
         if (m_sockets.count(connection.localAddress) == 0)
@@ -215,6 +216,25 @@ IkeEndpoint::StartApplication()
                 = OpenSocket(connection.localAddress, kIkeNatTraversalUdpPort);
         }
     }
+}
+
+void
+IkeEndpoint::CloseSockets()
+{
+    for (auto* sockets : {&m_sockets, &m_natSockets})
+    {
+        for (auto& [address, socket] : *sockets)
+        {
+            socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
+            socket->Close();
+        }
+        sockets->clear();
+    }
+}
+
+void
+IkeEndpoint::InitiateStartConnections()
+{
     for (size_t index = 0; index < m_connections.size(); ++index)
     {
         if (m_connections[index].startAction == IkeStartAction::Start)
@@ -222,6 +242,16 @@ IkeEndpoint::StartApplication()
             Initiate(index);
         }
     }
+}
+
+void
+IkeEndpoint::StartApplication()
+{
+    NS_LOG_FUNCTION(this);
+
+    m_running = true;
+    OpenSockets();
+    InitiateStartConnections();
 }
 
 void
@@ -235,19 +265,59 @@ IkeEndpoint::StopApplication()
     {
         sa->Close(false);
     }
-    for (auto& [address, socket] : m_sockets)
-    {
-        socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
-        socket->Close();
-    }
-    for (auto& [address, socket] : m_natSockets)
-    {
-        socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
-        socket->Close();
-    }
-    m_sockets.clear();
-    m_natSockets.clear();
+    CloseSockets();
     m_running = false;
+}
+
+void
+IkeEndpoint::PowerOff()
+{
+    NS_LOG_FUNCTION(this);
+
+    // Queued acquired packets are lost with the memory that held them.
+    for (auto& [key, queue] : m_acquireQueues)
+    {
+        for (size_t i = 0; i < queue.size(); ++i)
+        {
+            m_counters.acquireDrops++;
+            RecordDrop(IkeDropReason::PowerLoss);
+        }
+    }
+    m_acquireQueues.clear();
+    // Discard sends nothing, as a gateway without power cannot. The peer learns of the loss
+    // by dead peer detection or by INITIAL_CONTACT (RFC 7296 s2.4).
+    for (auto& sa : m_sas)
+    {
+        if (sa->GetState() == IkeSaState::Connecting || sa->GetState() == IkeSaState::Established)
+        {
+            sa->Discard();
+        }
+        m_lastState[sa->ConnectionIndex()] = sa->GetState();
+    }
+    // PowerOff runs from a scheduler event and never from inside an SA method, so the SAs
+    // can go at once. Their destructors cancel what Discard left.
+    m_sas.clear();
+    CloseSockets();
+    m_running = false;
+}
+
+void
+IkeEndpoint::PowerOn()
+{
+    NS_LOG_FUNCTION(this);
+
+    if (m_running)
+    {
+        return;
+    }
+    // The configuration survives the restart, but what dead peer detection changed does not.
+    for (size_t index = 0; index < m_connections.size(); ++index)
+    {
+        m_acceptsAcquire[index] = m_connections[index].startAction != IkeStartAction::None;
+    }
+    m_running = true;
+    OpenSockets();
+    InitiateStartConnections();
 }
 
 Bytes
@@ -502,6 +572,85 @@ IkeEndpoint::Terminate(size_t index)
     }
 }
 
+void
+IkeEndpoint::AddSelectorPair(size_t index, const SelectorPair& pair)
+{
+    NS_LOG_FUNCTION(this << index << pair.ToString());
+
+    IkeConnection& connection = m_connections.at(index);
+    if (std::find(connection.selectors.begin(), connection.selectors.end(), pair)
+        != connection.selectors.end())
+    {
+        return;
+    }
+    IkeConnection changed = connection;
+    changed.selectors.push_back(pair);
+    const std::string problem = changed.Validate();
+    if (!problem.empty())
+    {
+        throw std::invalid_argument(problem);
+    }
+    // Appended, so the acquire queues keep their pair positions.
+    connection.selectors.push_back(pair);
+    if (!m_running || connection.startAction != IkeStartAction::Start)
+    {
+        return;
+    }
+    if (IkeSa* sa = ActiveSa(index))
+    {
+        sa->RequestChild(pair, std::nullopt);
+        return;
+    }
+    Initiate(index);
+}
+
+bool
+IkeEndpoint::RemoveSelectorPair(size_t index, const SelectorPair& pair)
+{
+    NS_LOG_FUNCTION(this << index << pair.ToString());
+
+    auto& selectors = m_connections.at(index).selectors;
+    auto position = std::find(selectors.begin(), selectors.end(), pair);
+    if (position == selectors.end())
+    {
+        return false;
+    }
+    const size_t removed = static_cast<size_t>(position - selectors.begin());
+    selectors.erase(position);
+
+    // Queues of later pairs move down one position with their pairs.
+    std::map<std::pair<size_t, size_t>, std::deque<QueuedPacket>> queues;
+    for (auto& [key, queue] : m_acquireQueues)
+    {
+        if (key.first != index || key.second < removed)
+        {
+            queues[key] = std::move(queue);
+        }
+        else if (key.second > removed)
+        {
+            queues[{index, key.second - 1}] = std::move(queue);
+        }
+        else
+        {
+            for (size_t i = 0; i < queue.size(); ++i)
+            {
+                m_counters.acquireDrops++;
+                RecordDrop(IkeDropReason::PairRemoved);
+            }
+        }
+    }
+    m_acquireQueues = std::move(queues);
+
+    for (auto& sa : m_sas)
+    {
+        if (sa->ConnectionIndex() == index)
+        {
+            sa->DeleteChildrenOf(pair);
+        }
+    }
+    return true;
+}
+
 bool
 IkeEndpoint::Acquire(ns3::Ptr<ns3::Packet> packet, const ns3::Ipv4Header& header)
 {
@@ -650,6 +799,39 @@ IkeEndpoint::ScheduleRemoval(IkeSa* sa)
     ns3::Simulator::ScheduleNow(&IkeEndpoint::RemoveSa, this, sa);
 }
 
+bool
+IkeEndpoint::HasOtherSaWithPeer(const IkeSa& sa) const
+{
+    const ns3::Ipv4Address peer = m_connections[sa.ConnectionIndex()].remoteAddress;
+    return std::any_of(m_sas.begin(), m_sas.end(),
+                       [&](const std::unique_ptr<IkeSa>& other)
+                       {
+                           return other.get() != &sa
+                                  && m_connections[other->ConnectionIndex()].remoteAddress == peer
+                                  && (other->GetState() == IkeSaState::Connecting
+                                      || other->GetState() == IkeSaState::Established);
+                       });
+}
+
+void
+IkeEndpoint::DiscardOtherSasWithPeer(const IkeSa& sa)
+{
+    const ns3::Ipv4Address peer = m_connections[sa.ConnectionIndex()].remoteAddress;
+    for (auto& other : m_sas)
+    {
+        if (other.get() == &sa || other->GetState() != IkeSaState::Established
+            || m_connections[other->ConnectionIndex()].remoteAddress != peer)
+        {
+            continue;
+        }
+        NS_LOG_LOGIC(m_connections[other->ConnectionIndex()].name << ": discarding IKE SA "
+                                                                  << other->InitiatorSpi()
+                                                                  << " after INITIAL_CONTACT");
+        other->Discard();
+        ScheduleRemoval(other.get());
+    }
+}
+
 void
 IkeEndpoint::RemoveSa(IkeSa* sa)
 {
@@ -722,7 +904,8 @@ void
 IkeEndpoint::RecordDrop(IkeDropReason reason)
 {
     if (reason != IkeDropReason::AcquireQueueFull && reason != IkeDropReason::AcquireFailed
-        && reason != IkeDropReason::AcquireRejected)
+        && reason != IkeDropReason::AcquireRejected && reason != IkeDropReason::PowerLoss
+        && reason != IkeDropReason::PairRemoved)
     {
         m_counters.drops++;
     }

@@ -16,7 +16,10 @@
  * Limitations:
  * - No cookies (RFC 7296 s2.6), no IKEv2 fragmentation, no MOBIKE, no Aggressive Mode.
  * - A peer is identified by its IKE address; several connections to one peer address on
- *   one endpoint are not told apart.
+ *   one endpoint are not distinguished, and INITIAL_CONTACT discards the IKE SAs of all of
+ *   them.
+ * - ESP for an unknown SPI is not answered with INVALID_SPI (RFC 7296 s2.21.4), so the peer
+ *   of a restarted responder recovers only by dead peer detection.
  * - When both gateways start a connection at the same time, each sets up its own IKE SA
  *   and CHILD SAs (duplicates are not reduced); configure one side with start action
  *   "start" or "trap" and the other with "none".
@@ -54,6 +57,8 @@ enum class IkeDropReason : uint8_t
     AcquireQueueFull,  ///< acquired packet found the queue of its selector pair full
     AcquireFailed,     ///< the negotiation for a queued packet failed
     AcquireRejected,   ///< acquire for a connection that does not negotiate on demand
+    PowerLoss,         ///< acquired packet waiting in a queue when the gateway lost power
+    PairRemoved,       ///< acquired packet queued for a selector pair that was removed
 };
 
 std::string_view ToString(IkeDropReason reason);
@@ -94,6 +99,36 @@ class IkeEndpoint : public ns3::Application
     void Initiate(size_t index);
     /// Delete the IKE SA of connection @p index, telling the peer.
     void Terminate(size_t index);
+
+    /**
+     * Add @p pair (local side first) to connection @p index. With start action Start, a
+     * running endpoint negotiates it at once: with CREATE_CHILD_SA or a new Quick Mode on
+     * the connection's IKE SA, or with a new IKE SA when there is none. With Trap, the
+     * first acquired packet negotiates it; with None, the pair only widens what this
+     * gateway accepts as responder. Nothing happens when the connection has the pair
+     * already. Throws std::invalid_argument when the connection with the pair is invalid.
+     */
+    void AddSelectorPair(size_t index, const SelectorPair& pair);
+    /**
+     * Remove @p pair from connection @p index and delete the CHILD SAs booked under it,
+     * telling the peer (an INFORMATIONAL Delete, or an IKEv1 Delete payload). Packets
+     * queued for the pair are dropped. Returns false when the connection has no such pair.
+     */
+    bool RemoveSelectorPair(size_t index, const SelectorPair& pair);
+
+    /**
+     * Lose power: forget every IKE SA, CHILD SA, pending negotiation, retransmission, timer
+     * and queued acquired packet without sending anything, and close the sockets. The
+     * installed CHILD SA halves are removed through the CHILD SA callback, so the SAD
+     * entries go too. The peer finds out by dead peer detection, or by the INITIAL_CONTACT
+     * of the next IKE SA that this endpoint initiates (RFC 7296 s2.4).
+     */
+    void PowerOff();
+    /// Come back after PowerOff with the configuration only: open the sockets and negotiate
+    /// the connections whose start action is Start, as a daemon does at boot.
+    void PowerOn();
+    /// False between PowerOff and PowerOn, and before the application starts.
+    bool IsRunning() const { return m_running; }
 
     /// State of the newest IKE SA of connection @p index; nullopt if none was created.
     std::optional<IkeSaState> GetIkeSaState(size_t index) const;
@@ -150,6 +185,10 @@ class IkeEndpoint : public ns3::Application
     void PeerDead(size_t index);
     /// Delete @p sa at the next scheduler step (never from inside its own method).
     void ScheduleRemoval(IkeSa* sa);
+    /// True when another connecting or established IKE SA has the peer of @p sa.
+    bool HasOtherSaWithPeer(const IkeSa& sa) const;
+    /// Discard every established IKE SA with the peer of @p sa except @p sa itself.
+    void DiscardOtherSasWithPeer(const IkeSa& sa);
     IkeCounters& Counters() { return m_counters; }
 
   private:
@@ -167,6 +206,10 @@ class IkeEndpoint : public ns3::Application
     IkeSa* ActiveSa(size_t index) const;
     void RemoveSa(IkeSa* sa);
     ns3::Ptr<ns3::Socket> OpenSocket(ns3::Ipv4Address local, uint16_t port);
+    void OpenSockets();
+    void CloseSockets();
+    /// Negotiate the connections whose start action is Start.
+    void InitiateStartConnections();
 
     struct QueuedPacket
     {

@@ -388,8 +388,12 @@ ToString(NotifyType type)
             return "NAT_DETECTION_SOURCE_IP";
         case NotifyType::NatDetectionDestinationIp:
             return "NAT_DETECTION_DESTINATION_IP";
+        case NotifyType::UseTransportMode:
+            return "USE_TRANSPORT_MODE";
         case NotifyType::RekeySa:
             return "REKEY_SA";
+        case NotifyType::InitialContactV1:
+            return "INITIAL-CONTACT";
         case NotifyType::RUThere:
             return "R_U_THERE";
         case NotifyType::RUThereAck:

@@ -135,9 +135,11 @@ enum class NotifyType : uint16_t
     AdditionalTsPossible = 16386,
     NatDetectionSourceIp = 16388,
     NatDetectionDestinationIp = 16389,
+    UseTransportMode = 16391,
     RekeySa = 16393,
-    RUThere = 36136,    ///< IKEv1 DPD (RFC 3706 s5.1)
-    RUThereAck = 36137, ///< IKEv1 DPD (RFC 3706 s5.1)
+    InitialContactV1 = 24578, ///< IKEv1 INITIAL-CONTACT (RFC 2407 s4.6.3.3)
+    RUThere = 36136,          ///< IKEv1 DPD (RFC 3706 s5.1)
+    RUThereAck = 36137,       ///< IKEv1 DPD (RFC 3706 s5.1)
 };
 
 /// "NO_PROPOSAL_CHOSEN", "TS_UNACCEPTABLE", ... (the RFC names).

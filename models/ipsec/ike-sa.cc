@@ -60,6 +60,10 @@ IkeSa::~IkeSa()
         child.expireEvent.Cancel();
     }
     m_livenessEvent.Cancel();
+    for (ns3::EventId& event : m_ownedEvents)
+    {
+        event.Cancel();
+    }
 }
 
 const IkeConnection&
@@ -202,6 +206,110 @@ IkeSa::Close(bool notifyPeer)
         return;
     }
     finish();
+}
+
+void
+IkeSa::Discard()
+{
+    NS_LOG_FUNCTION(this);
+
+    m_tasks.clear();
+    for (const ChildTask& task : m_pendingChildren)
+    {
+        m_endpoint.ChildFailed(m_connectionIndex, task.pair);
+    }
+    m_pendingChildren.clear();
+    if (m_runningChild)
+    {
+        m_endpoint.ChildFailed(m_connectionIndex, m_runningChild->pair);
+        m_runningChild.reset();
+    }
+    if (m_outstanding)
+    {
+        m_outstanding->retransmitEvent.Cancel();
+        m_outstanding->deadlineEvent.Cancel();
+        m_outstanding.reset();
+    }
+    while (!m_children.empty())
+    {
+        RemoveChild(m_children.front().id);
+    }
+    m_livenessEvent.Cancel();
+    for (ns3::EventId& event : m_ownedEvents)
+    {
+        event.Cancel();
+    }
+    m_ownedEvents.clear();
+    m_state = IkeSaState::Closed;
+    m_endpoint.Counters().ikeSasDiscarded++;
+}
+
+void
+IkeSa::DeleteChildrenOf(const SelectorPair& pair)
+{
+    NS_LOG_FUNCTION(this << pair.ToString());
+
+    m_pendingChildren.erase(std::remove_if(m_pendingChildren.begin(), m_pendingChildren.end(),
+                                           [&pair](const ChildTask& task)
+                                           {
+                                               return task.pair == pair;
+                                           }),
+                            m_pendingChildren.end());
+    for (ChildSa& child : m_children)
+    {
+        if (child.replaced || !(child.configuredPair == pair))
+        {
+            continue;
+        }
+        RetireChild(child);
+    }
+}
+
+void
+IkeSa::RetireChild(ChildSa& child)
+{
+    // Marked as replaced, it is no longer counted, covered or rekeyed. RemoveChild ends it.
+    RemoveOutbound(child);
+    child.replaced = true;
+    child.rekeyEvent.Cancel();
+    const uint32_t id = child.id;
+    const uint32_t inboundSpi = child.parameters.inboundSpi;
+    EnqueueTask(
+        [this, id, inboundSpi]()
+        {
+            SendChildDelete(inboundSpi,
+                            [this, id]()
+                            {
+                                RemoveChild(id);
+                            });
+        });
+}
+
+void
+IkeSa::ScheduleOwned(ns3::Time delay, std::function<void()> callback)
+{
+    // Forget events that already ran, so a long-lived SA keeps a short list.
+    m_ownedEvents.erase(std::remove_if(m_ownedEvents.begin(), m_ownedEvents.end(),
+                                       [](const ns3::EventId& event)
+                                       {
+                                           return event.IsExpired();
+                                       }),
+                        m_ownedEvents.end());
+    m_ownedEvents.push_back(ns3::Simulator::Schedule(delay, std::move(callback)));
+}
+
+bool
+IkeSa::ShouldSendInitialContact() const
+{
+    return m_initiator && !m_endpoint.HasOtherSaWithPeer(*this);
+}
+
+void
+IkeSa::HandleInitialContact()
+{
+    NS_LOG_LOGIC(Name() << ": INITIAL_CONTACT from the peer, forgetting its older IKE SAs");
+    m_endpoint.Counters().initialContactsReceived++;
+    m_endpoint.DiscardOtherSasWithPeer(*this);
 }
 
 const Bytes&
@@ -591,6 +699,7 @@ IkeSa::MakeChildParameters(const EspProposalTerms& terms, uint32_t inboundSpi, u
         = DeriveSaKeys(m_endpoint.GetSeed(), outboundSpi, outbound, terms.suite);
     parameters.inboundKeys = DeriveSaKeys(m_endpoint.GetSeed(), inboundSpi, inbound, terms.suite);
     parameters.selectors = localPairs;
+    parameters.mode = terms.mode;
     parameters.localAddress = connection.localAddress;
     parameters.remoteAddress = connection.remoteAddress;
     parameters.lifetime = connection.childLifetime;
@@ -621,6 +730,14 @@ IkeSa::ChildEstablished(ChildSa& child, const ChildTask& task)
     }
     ScheduleChildTimers(child);
     m_endpoint.ChildUp(m_connectionIndex, child.configuredPair, child.parameters.selectors);
+    const auto& selectors = Connection().selectors;
+    if (child.initiatedHere
+        && std::find(selectors.begin(), selectors.end(), child.configuredPair) == selectors.end())
+    {
+        // Its pair was removed while the negotiation ran: delete it like the others.
+        NS_LOG_LOGIC(Name() << ": CHILD SA for removed pair " << child.configuredPair.ToString());
+        RetireChild(child);
+    }
 }
 
 void

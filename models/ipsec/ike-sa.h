@@ -71,6 +71,19 @@ class IkeSa
     void RequestChild(const SelectorPair& pair, const std::optional<SelectorPair>& trigger);
     /// Remove every CHILD SA; with @p notifyPeer, send a delete for the IKE SA first.
     void Close(bool notifyPeer);
+    /**
+     * Forget this SA without sending anything, as a power loss does, or as a peer does on
+     * INITIAL_CONTACT (RFC 7296 s2.4): the installed CHILD SA halves are removed through the
+     * endpoint, and every pending negotiation, retransmission and timer is dropped. The SA
+     * ends in state Closed; the endpoint still has to delete it.
+     */
+    void Discard();
+    /**
+     * Delete the CHILD SAs booked under the configured pair @p pair and drop its queued
+     * negotiations: the outbound halves go at once, and each inbound half once the peer
+     * responds to the delete (RFC 7296 s1.4.1) or, in IKEv1, once the Delete is sent.
+     */
+    void DeleteChildrenOf(const SelectorPair& pair);
 
     uint64_t InitiatorSpi() const { return m_initiatorSpi; }
     uint64_t ResponderSpi() const { return m_responderSpi; }
@@ -198,6 +211,14 @@ class IkeSa
     virtual std::optional<IkeProtection> OutboundProtection() const = 0;
     virtual std::optional<IkeProtection> InboundProtection() const = 0;
 
+    /// Run @p callback after @p delay unless this SA is discarded or deleted first.
+    void ScheduleOwned(ns3::Time delay, std::function<void()> callback);
+    /// True when this side starts the first IKE SA with its peer, so its IKE_AUTH (IKEv2)
+    /// or Main Mode message 5 (IKEv1) carries INITIAL_CONTACT.
+    bool ShouldSendInitialContact() const;
+    /// The peer sent INITIAL_CONTACT on this SA: forget every other IKE SA with it.
+    void HandleInitialContact();
+
     /// Random bytes and SPIs from the endpoint's seeded stream.
     Bytes RandomBytes(size_t count) const;
     /// A new inbound ESP SPI, above the reserved 1..255 (RFC 4303 s2.1).
@@ -227,6 +248,8 @@ class IkeSa
     void Retransmit();
     void GiveUp();
     void ScheduleChildTimers(ChildSa& child);
+    /// Stop using @p child at once and delete it with the peer.
+    void RetireChild(ChildSa& child);
     void StartRekey(uint32_t childId);
     void ExpireChild(uint32_t childId);
     void ScheduleLivenessCheck();
@@ -239,6 +262,8 @@ class IkeSa
     IkeMessageRecord m_lastResponseRecord;
     uint32_t m_nextChildId = 1;
     ns3::EventId m_livenessEvent;
+    /// Events of ScheduleOwned, cancelled with the SA.
+    std::vector<ns3::EventId> m_ownedEvents;
 };
 
 } // namespace tunnelsim

@@ -48,6 +48,7 @@ constexpr uint16_t kV1EspEncapsulationMode = 4;
 constexpr uint16_t kV1EspAuthAlgorithm = 5;
 constexpr uint16_t kV1EspKeyLength = 6;
 constexpr uint32_t kV1EncapsulationTunnel = 1;
+constexpr uint32_t kV1EncapsulationTransport = 2;
 constexpr uint32_t kV1AuthHmacSha1 = 2;
 constexpr uint32_t kV1AuthHmacSha256 = 5; ///< RFC 4868 s4.1
 
@@ -634,7 +635,7 @@ IkeSuiteFromV1(const SaTransform& transform)
 }
 
 SaTransform
-EspV1Transform(const EspSuite& suite, DhGroup pfs, uint32_t lifetimeSeconds)
+EspV1Transform(const EspSuite& suite, DhGroup pfs, uint32_t lifetimeSeconds, IpsecMode mode)
 {
     SaTransform transform;
     switch (suite.cipher)
@@ -653,7 +654,8 @@ EspV1Transform(const EspSuite& suite, DhGroup pfs, uint32_t lifetimeSeconds)
     transform.attributes = {
         {kV1EspLifeType, kV1LifeSeconds},
         {kV1EspLifeDuration, lifetimeSeconds},
-        {kV1EspEncapsulationMode, kV1EncapsulationTunnel},
+        {kV1EspEncapsulationMode,
+         mode == IpsecMode::Transport ? kV1EncapsulationTransport : kV1EncapsulationTunnel},
     };
     if (suite.integrity != EspIntegrity::None)
     {
@@ -676,7 +678,8 @@ EspV1Transform(const EspSuite& suite, DhGroup pfs, uint32_t lifetimeSeconds)
 std::optional<EspProposalTerms>
 EspTermsFromV1(const SaTransform& transform)
 {
-    if (FindAttribute(transform, kV1EspEncapsulationMode) != kV1EncapsulationTunnel)
+    const auto encapsulation = FindAttribute(transform, kV1EspEncapsulationMode);
+    if (encapsulation != kV1EncapsulationTunnel && encapsulation != kV1EncapsulationTransport)
     {
         return std::nullopt;
     }
@@ -704,6 +707,8 @@ EspTermsFromV1(const SaTransform& transform)
     EspProposalTerms terms;
     terms.suite.cipher = *cipher;
     terms.suite.integrity = EspIntegrity::None;
+    terms.mode
+        = encapsulation == kV1EncapsulationTransport ? IpsecMode::Transport : IpsecMode::Tunnel;
     if (auto auth = FindAttribute(transform, kV1EspAuthAlgorithm))
     {
         if (*auth == kV1AuthHmacSha1)

@@ -13,6 +13,7 @@
 
 #include "esp-suite.h"
 #include "ike-crypto.h"
+#include "ipsec-mode.h"
 
 #include <cstdint>
 #include <optional>
@@ -138,6 +139,9 @@ struct EspProposalTerms
     EspSuite suite;
     DhGroup pfs = DhGroup::None;
     bool esn = false;
+    /// Mode of the CHILD SA: IKEv1 reads it from the Encapsulation Mode attribute, and
+    /// IKEv2 sets it from the USE_TRANSPORT_MODE notify.
+    IpsecMode mode = IpsecMode::Tunnel;
 };
 std::optional<EspProposalTerms> EspTermsFromV2(const std::vector<SaTransform>& transforms);
 
@@ -148,8 +152,9 @@ std::optional<EspProposalTerms> EspTermsFromV2(const std::vector<SaTransform>& t
 SaTransform IkeV1Transform(const IkeSuite& suite, uint32_t lifetimeSeconds);
 std::optional<IkeSuite> IkeSuiteFromV1(const SaTransform& transform);
 
-/** The IKEv1 ESP transform in tunnel mode (RFC 2407 s4.4.4 and s4.5). */
-SaTransform EspV1Transform(const EspSuite& suite, DhGroup pfs, uint32_t lifetimeSeconds);
+/** The IKEv1 ESP transform in @p mode (RFC 2407 s4.4.4 and s4.5). */
+SaTransform EspV1Transform(const EspSuite& suite, DhGroup pfs, uint32_t lifetimeSeconds,
+                           IpsecMode mode = IpsecMode::Tunnel);
 std::optional<EspProposalTerms> EspTermsFromV1(const SaTransform& transform);
 
 } // namespace tunnelsim

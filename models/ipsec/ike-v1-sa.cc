@@ -390,20 +390,19 @@ IkeV1Sa::HandleMainMode4(const IkeMessage& message)
     m_keR = ke->body;
     m_nonceR = nonce->body;
     // The initiator computes the shared secret before it can send message 5.
-    ns3::Simulator::Schedule(m_endpoint.GetDhDelay(),
-                             [this]()
-                             {
-                                 if (m_state != IkeSaState::Connecting)
-                                 {
-                                     return;
-                                 }
-                                 DeriveKeys();
-                                 // RFC 3947 s4: with NAT traversal, message 5 onwards use port
-                                 // 4500.
-                                 m_useNatPort
-                                     = Connection().natTraversal && m_peerSupportsNatTraversal;
-                                 SendMainMode5();
-                             });
+    ScheduleOwned(m_endpoint.GetDhDelay(),
+                  [this]()
+                  {
+                      if (m_state != IkeSaState::Connecting)
+                      {
+                          return;
+                      }
+                      DeriveKeys();
+                      // RFC 3947 s4: with NAT traversal, message 5 onwards use port
+                      // 4500.
+                      m_useNatPort = Connection().natTraversal && m_peerSupportsNatTraversal;
+                      SendMainMode5();
+                  });
 }
 
 void
@@ -418,6 +417,16 @@ IkeV1Sa::SendMainMode5()
     const Bytes idBody = EncodeIdPayload(IkeVersion::V1, id);
     message.payloads.push_back({kPayloadV1Id, false, idBody});
     message.payloads.push_back({kPayloadV1Hash, false, ComputeHash(true, idBody)});
+    if (ShouldSendInitialContact())
+    {
+        // RFC 2407 s4.6.3.3: INITIAL-CONTACT names the new ISAKMP SA by both cookies. It
+        // rides in the encrypted Main Mode message 5, so it needs no Informational exchange
+        // and is retransmitted with that message.
+        message.payloads.push_back(
+            NotifyOf(NotifyType::InitialContactV1,
+                     Concat({Cookie(m_initiatorSpi), Cookie(m_responderSpi)}), {}, kProtocolIke));
+        m_endpoint.Counters().initialContactsSent++;
+    }
     m_expectedMainMode = 6;
     SendRequest(
         message, false,
@@ -548,7 +557,7 @@ IkeV1Sa::HandleMainMode3(const IkeMessage& message, const Bytes& bytes)
     m_nonceI = nonce->body;
     m_processing = true;
     // The responder computes the shared secret before it responds.
-    ns3::Simulator::Schedule(
+    ScheduleOwned(
         m_endpoint.GetDhDelay(),
         [this, bytes]()
         {
@@ -591,6 +600,17 @@ IkeV1Sa::HandleMainMode5(const IkeMessage& message, const Bytes& bytes)
              "HASH_I of the initiator does not verify: the pre-shared keys differ",
              IkeSaState::Failed);
         return;
+    }
+    for (const IkePayload* payload : message.FindAll(kPayloadV1Notify))
+    {
+        auto notify = DecodeNotifyPayload(IkeVersion::V1, payload->body);
+        if (notify && notify.Value().type == static_cast<uint16_t>(NotifyType::InitialContactV1))
+        {
+            // RFC 2407 s4.6.3.3: the peer lost its state, so its older ISAKMP SAs and their
+            // CHILD SAs go silently, before any Quick Mode of the new one.
+            HandleInitialContact();
+            break;
+        }
     }
     IkeMessage message6 = NewMessage(IkeExchange::MainMode, 0, true);
     IdPayload ownId;
@@ -646,7 +666,8 @@ IkeV1Sa::StartChildExchange(const ChildTask& task)
     const uint32_t lifetime = static_cast<uint32_t>(connection.childLifetime.GetSeconds());
     for (const EspSuite& suite : connection.espProposals)
     {
-        proposal.transforms.push_back(EspV1Transform(suite, connection.pfsGroup, lifetime));
+        proposal.transforms.push_back(
+            EspV1Transform(suite, connection.pfsGroup, lifetime, connection.mode));
     }
     message.payloads.push_back({kPayloadV1Sa, false, EncodeSaPayload(IkeVersion::V1, {proposal})});
     message.payloads.push_back({kPayloadV1Nonce, false, m_quickModeNonce});
@@ -673,15 +694,15 @@ IkeV1Sa::StartChildExchange(const ChildTask& task)
                 HandleQuickMode2(answer, running);
                 return;
             }
-            ns3::Simulator::Schedule(m_endpoint.GetDhDelay(),
-                                     [this, answer, running]()
-                                     {
-                                         if (m_state == IkeSaState::Established)
-                                         {
-                                             HandleQuickMode2(answer, running);
-                                             RunNextTask();
-                                         }
-                                     });
+            ScheduleOwned(m_endpoint.GetDhDelay(),
+                          [this, answer, running]()
+                          {
+                              if (m_state == IkeSaState::Established)
+                              {
+                                  HandleQuickMode2(answer, running);
+                                  RunNextTask();
+                              }
+                          });
         },
         [this, running]()
         {
@@ -755,11 +776,12 @@ IkeV1Sa::HandleQuickMode2(const IkeMessage& message, const ChildTask& task)
     const Bytes hashPrefix = m_quickModeNonce;
     if (!VerifyLeadingHash(message, hashPrefix) || !terms || !responderSpi || !nonce || !idci
         || !idcr || std::find(offered.begin(), offered.end(), terms->suite) == offered.end()
-        || !idci->IsSubsetOf(task.pair.local) || !idcr->IsSubsetOf(task.pair.remote))
+        || terms->mode != Connection().mode || !idci->IsSubsetOf(task.pair.local)
+        || !idcr->IsSubsetOf(task.pair.remote))
     {
         FailChild(task, IkeFailureReason::InvalidResponse,
-                  "Quick Mode message 2 without a valid HASH(2), an offered transform, an SPI "
-                  "and identities inside the proposal",
+                  "Quick Mode message 2 without a valid HASH(2), an offered transform in the "
+                  "offered mode, an SPI and identities inside the proposal",
                   true);
         return;
     }
@@ -840,6 +862,7 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
     std::optional<EspProposalTerms> chosen;
     std::optional<SaTransform> chosenTransform;
     std::vector<std::string> proposedNames;
+    bool onlyModeDiffers = false;
     for (const SaTransform& transform : proposal.transforms)
     {
         auto terms = EspTermsFromV1(transform);
@@ -847,14 +870,21 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
         {
             continue;
         }
-        proposedNames.push_back(terms->suite.Name());
+        proposedNames.push_back(terms->suite.Name() + " " + std::string(ToString(terms->mode)));
         const bool suiteOk = std::find(connection.espProposals.begin(),
                                        connection.espProposals.end(), terms->suite)
                              != connection.espProposals.end();
+        // RFC 2407 s4.5: the Encapsulation Mode is part of the transform, so a transform in
+        // the other mode is not acceptable.
+        const bool modeOk = terms->mode == connection.mode;
         if (!chosen && suiteOk && terms->pfs == connection.pfsGroup)
         {
-            chosen = terms;
-            chosenTransform = transform;
+            onlyModeDiffers |= !modeOk;
+            if (modeOk)
+            {
+                chosen = terms;
+                chosenTransform = transform;
+            }
         }
     }
     const Bytes spiBytes = initiatorSpi ? SpiBytes(*initiatorSpi) : Bytes{};
@@ -863,8 +893,10 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
         SendInformational({NotifyOf(NotifyType::NoProposalChosen, spiBytes, {}, kProtocolEsp)},
                           true);
         FailChild(task, IkeFailureReason::NoProposalChosen,
-                  "initiator proposed ESP suites " + JoinNames(proposedNames)
-                      + "; this gateway accepts " + DescribeOwnEspProposals(),
+                  "initiator proposed ESP transforms " + JoinNames(proposedNames)
+                      + "; this gateway accepts " + DescribeOwnEspProposals() + " in "
+                      + std::string(ToString(connection.mode)) + " mode"
+                      + (onlyModeDiffers ? " (the Encapsulation Mode differs)" : ""),
                   false);
         return;
     }
@@ -933,7 +965,11 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
         return;
     }
     // PFS: the responder computes a new shared secret before it responds.
-    ns3::Simulator::Schedule(m_endpoint.GetDhDelay(), &IkeV1Sa::SendQuickMode2, this, messageId);
+    ScheduleOwned(m_endpoint.GetDhDelay(),
+                  [this, messageId]()
+                  {
+                      SendQuickMode2(messageId);
+                  });
 }
 
 void

@@ -46,6 +46,36 @@ NotifyOf(NotifyType type, Bytes data = {}, uint8_t protocolId = 0, Bytes spi = {
     return IkePayload{kPayloadNotify, false, EncodeNotifyPayload(IkeVersion::V2, notify)};
 }
 
+bool
+HasNotify(const IkeMessage& message, NotifyType type)
+{
+    for (const IkePayload* payload : message.FindAll(kPayloadNotify))
+    {
+        auto notify = DecodeNotifyPayload(IkeVersion::V2, payload->body);
+        if (notify && notify.Value().type == static_cast<uint16_t>(type))
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// True when every pair of @p pairs names exactly @p local and @p remote: the only traffic
+/// a transport-mode SA between those two addresses can carry (RFC 4301 s4.1).
+bool
+IsHostToHost(const std::vector<SelectorPair>& pairs, ns3::Ipv4Address local,
+             ns3::Ipv4Address remote)
+{
+    const TrafficSelector localHost = TrafficSelector::FromAddress(local.Get());
+    const TrafficSelector remoteHost = TrafficSelector::FromAddress(remote.Get());
+    return std::all_of(pairs.begin(), pairs.end(),
+                       [&](const SelectorPair& pair)
+                       {
+                           return pair.local.IsSubsetOf(localHost)
+                                  && pair.remote.IsSubsetOf(remoteHost);
+                       });
+}
+
 std::string
 JoinSuites(const std::vector<std::string>& names)
 {
@@ -426,17 +456,17 @@ IkeV2Sa::HandleInitResponse(const IkeMessage& response)
     m_nonceR = nonce->body;
     m_initResponse = m_lastReceived;
     // The initiator computes the shared secret before it can send IKE_AUTH.
-    ns3::Simulator::Schedule(m_endpoint.GetDhDelay(),
-                             [this]()
-                             {
-                                 if (m_state != IkeSaState::Connecting)
-                                 {
-                                     return;
-                                 }
-                                 DeriveKeys();
-                                 m_useNatPort = Connection().natTraversal;
-                                 SendAuth();
-                             });
+    ScheduleOwned(m_endpoint.GetDhDelay(),
+                  [this]()
+                  {
+                      if (m_state != IkeSaState::Connecting)
+                      {
+                          return;
+                      }
+                      DeriveKeys();
+                      m_useNatPort = Connection().natTraversal;
+                      SendAuth();
+                  });
 }
 
 void
@@ -473,8 +503,19 @@ IkeV2Sa::SendAuth()
         AddSelectorPayloads(*m_runningChild, request);
         m_proposedSelectors = SelectorProposal::FromPair(m_runningChild->pair);
         m_proposedSelectors.trigger = m_runningChild->trigger;
+        if (connection.mode == IpsecMode::Transport)
+        {
+            // RFC 7296 s1.3.1: the initiator requests transport mode with a notify.
+            request.payloads.push_back(NotifyOf(NotifyType::UseTransportMode));
+        }
     }
-    request.payloads.push_back(NotifyOf(NotifyType::InitialContact));
+    // RFC 7296 s2.4: the first IKE SA with a peer asserts that no other one exists, so a
+    // peer that still has SAs from before a restart of this gateway drops them.
+    if (ShouldSendInitialContact())
+    {
+        request.payloads.push_back(NotifyOf(NotifyType::InitialContact));
+        m_endpoint.Counters().initialContactsSent++;
+    }
     m_nextRequestId = 2;
     SendRequest(
         request, false,
@@ -599,6 +640,41 @@ IkeV2Sa::HandleChildResponse(const IkeMessage& response, const ChildTask& task)
         return;
     }
 
+    // RFC 7296 s1.3.1: the responder accepts transport mode by echoing the notify. Without
+    // it the CHILD SA is in tunnel mode, which an initiator that needs transport mode must
+    // delete.
+    const bool transportRequested = Connection().mode == IpsecMode::Transport;
+    const bool transportAccepted = HasNotify(response, NotifyType::UseTransportMode);
+    if (transportAccepted != transportRequested)
+    {
+        // The responder installed a CHILD SA that this side will not use: delete it.
+        const uint32_t unwanted = m_proposedSpi;
+        if (transportRequested)
+        {
+            FailChild(task, IkeFailureReason::ModeUnacceptable,
+                      "the responder declined transport mode and installed a tunnel-mode "
+                      "CHILD SA; deleting it",
+                      true);
+        }
+        else
+        {
+            FailChild(task, IkeFailureReason::InvalidResponse,
+                      "USE_TRANSPORT_MODE in a response to a tunnel-mode request; deleting the "
+                      "CHILD SA",
+                      true);
+        }
+        EnqueueTask(
+            [this, unwanted]()
+            {
+                SendChildDelete(unwanted,
+                                []()
+                                {
+                                });
+            });
+        return;
+    }
+    terms->mode = transportAccepted ? IpsecMode::Transport : IpsecMode::Tunnel;
+
     SelectorMatchResult accepted;
     accepted.initiator = tsi.Value();
     accepted.responder = tsr.Value();
@@ -678,6 +754,11 @@ IkeV2Sa::StartChildExchange(const ChildTask& task)
                              RandomBytes(KeyExchangeSize(connection.pfsGroup)))});
     }
     AddSelectorPayloads(*m_runningChild, request);
+    if (connection.mode == IpsecMode::Transport)
+    {
+        // RFC 7296 s1.3.1 and s1.3.3: requested in new and rekeying requests alike.
+        request.payloads.push_back(NotifyOf(NotifyType::UseTransportMode));
+    }
     m_proposedSelectors = SelectorProposal::FromPair(task.pair);
     m_proposedSelectors.trigger = task.trigger;
     m_nextRequestId++;
@@ -692,15 +773,15 @@ IkeV2Sa::StartChildExchange(const ChildTask& task)
                 HandleChildResponse(response, running);
                 return;
             }
-            ns3::Simulator::Schedule(m_endpoint.GetDhDelay(),
-                                     [this, response, running]()
-                                     {
-                                         if (m_state == IkeSaState::Established)
-                                         {
-                                             HandleChildResponse(response, running);
-                                             RunNextTask();
-                                         }
-                                     });
+            ScheduleOwned(m_endpoint.GetDhDelay(),
+                          [this, response, running]()
+                          {
+                              if (m_state == IkeSaState::Established)
+                              {
+                                  HandleChildResponse(response, running);
+                                  RunNextTask();
+                              }
+                          });
         },
         [this, running]()
         {
@@ -856,8 +937,12 @@ IkeV2Sa::HandleInitRequest(const IkeMessage& request, const Bytes& bytes)
     m_started = ns3::Simulator::Now();
     m_processing = true;
     // The responder computes the shared secret before it responds.
-    ns3::Simulator::Schedule(m_endpoint.GetDhDelay(), &IkeV2Sa::FinishInitResponse, this, request,
-                             bytes, *chosen, chosenNumber);
+    const IkeSuite suite = *chosen;
+    ScheduleOwned(m_endpoint.GetDhDelay(),
+                  [this, request, bytes, suite, chosenNumber]()
+                  {
+                      FinishInitResponse(request, bytes, suite, chosenNumber);
+                  });
 }
 
 void
@@ -913,6 +998,12 @@ IkeV2Sa::HandleAuthRequest(const IkeMessage& request, const Bytes& bytes)
         return;
     }
 
+    if (HasNotify(request, NotifyType::InitialContact))
+    {
+        // RFC 7296 s2.4: the peer lost its state, so its old IKE SA and CHILD SAs go
+        // silently, before the new CHILD SA is installed.
+        HandleInitialContact();
+    }
     SetEstablished();
     IkeMessage response = NewResponse(request);
     IdPayload id;
@@ -951,7 +1042,7 @@ IkeV2Sa::HandleCreateChildRequest(const IkeMessage& request, const Bytes& bytes)
     {
         // PFS: the responder computes a new shared secret before it responds.
         m_processing = true;
-        ns3::Simulator::Schedule(m_endpoint.GetDhDelay(), respond);
+        ScheduleOwned(m_endpoint.GetDhDelay(), respond);
         return;
     }
     respond();
@@ -1075,6 +1166,14 @@ IkeV2Sa::ProcessChildRequest(const IkeMessage& request, bool inIkeAuth, IkeMessa
             }
         }
     }
+    // RFC 7296 s1.3.1: transport mode only when requested, configured here, and possible
+    // for the narrowed selectors. Otherwise the response omits the notify and the CHILD SA
+    // falls back to tunnel mode.
+    const bool transport
+        = HasNotify(request, NotifyType::UseTransportMode)
+          && connection.mode == IpsecMode::Transport
+          && IsHostToHost(localPairs, connection.localAddress, connection.remoteAddress);
+    chosen->mode = transport ? IpsecMode::Transport : IpsecMode::Tunnel;
     const uint32_t responderSpi = NewEspSpi();
     const ChildSaParameters parameters
         = MakeChildParameters(*chosen, responderSpi, initiatorSpi, localPairs, false);
@@ -1116,6 +1215,10 @@ IkeV2Sa::ProcessChildRequest(const IkeMessage& request, bool inIkeAuth, IkeMessa
     if (match.additionalTsPossible)
     {
         response.payloads.push_back(NotifyOf(NotifyType::AdditionalTsPossible));
+    }
+    if (transport)
+    {
+        response.payloads.push_back(NotifyOf(NotifyType::UseTransportMode));
     }
 }
 
