@@ -34,7 +34,7 @@ enum class IpsecDropReason : uint8_t
     SaExpired,             ///< the packet would pass the SA's hard lifetime
     SequenceExhausted,     ///< outbound sequence counter would wrap (RFC 4303 s3.3.3)
     CryptoFailure,         ///< OpenSSL refused an operation
-    NoRoute,               ///< a bypassed packet that no lower routing protocol can route
+    NoRoute,               ///< a bypassed or sealed packet that no lower routing protocol routes
     CryptoQueueFull,       ///< every crypto engine unit busy and its queue full (CryptoEngine)
     TransportFragment,     ///< a fragment matched a transport-mode SA (RFC 4303 s3.3)
 };

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace tunnelsim
 {
@@ -30,7 +31,29 @@ constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 /// Address of the hidden device: locally administered (IEEE 802 U/L bit), never on a wire.
 constexpr char kIpsecDeviceAddress[] = "02:00:00:00:00:00";
 
-/// Run @p function on a fresh copy of each tag @p iterator yields.
+/**
+ * A default-constructed tag of @p type, made once and reused, or nullptr when the type has
+ * no constructor. Building a tag through its TypeId for every copy cost about as much as
+ * the rest of sealing a packet, AES-GCM aside.
+ */
+ns3::Tag*
+TagOfType(ns3::TypeId type)
+{
+    static std::unordered_map<uint16_t, std::unique_ptr<ns3::ObjectBase>> tags;
+    auto it = tags.find(type.GetUid());
+    if (it == tags.end())
+    {
+        std::unique_ptr<ns3::ObjectBase> tag;
+        if (type.HasConstructor())
+        {
+            tag.reset(type.GetConstructor()());
+        }
+        it = tags.emplace(type.GetUid(), std::move(tag)).first;
+    }
+    return dynamic_cast<ns3::Tag*>(it->second.get());
+}
+
+/// Run @p function on a copy of each tag @p iterator yields.
 template<typename Iterator, typename Function>
 void
 ForEachTag(Iterator iterator, Function function)
@@ -38,13 +61,7 @@ ForEachTag(Iterator iterator, Function function)
     while (iterator.HasNext())
     {
         auto item = iterator.Next();
-        ns3::TypeId type = item.GetTypeId();
-        if (!type.HasConstructor())
-        {
-            continue;
-        }
-        std::unique_ptr<ns3::ObjectBase> base(type.GetConstructor()());
-        auto* tag = dynamic_cast<ns3::Tag*>(base.get());
+        ns3::Tag* tag = TagOfType(item.GetTypeId());
         if (!tag)
         {
             continue;
@@ -599,25 +616,54 @@ IpsecStack::SealNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> ipPa
 
     ns3::Ptr<ns3::Packet> espPacket = ns3::Create<ns3::Packet>(esp.data(), esp.size());
     CopyTags(ipPacket, espPacket);
-    // RFC 4301 s5.1.2.1: the outer header copies DSCP and ECN from the inner one (RFC 6040
-    // s4.1 normal mode); Ipv4L3Protocol::Send takes TOS and TTL from these socket tags.
-    ns3::SocketIpTosTag tosTag;
-    espPacket->RemovePacketTag(tosTag);
-    tosTag.SetTos(header.tos);
-    espPacket->AddPacketTag(tosTag);
-    ns3::SocketIpTtlTag ttlTag;
-    espPacket->RemovePacketTag(ttlTag);
-    // Ipv4L3Protocol::Send writes DF clear (ns-3 3.37 ignores SocketSetDontFragmentTag),
-    // the "clear" choice of RFC 4301 s8.1, so IPv4 fragments a sealed packet over the link
-    // MTU after ESP processing (RFC 4303 s3.3).
-    if (config.mode == IpsecMode::Transport)
-    {
-        ttlTag.SetTtl(header.ttl);
-        espPacket->AddPacketTag(ttlTag);
-    }
     NS_LOG_LOGIC("sealed " << payload.size << " bytes with SPI " << sa->GetSpi() << ", "
                            << outerSource << " -> " << outerDestination);
-    m_ipv4->Send(espPacket, outerSource, outerDestination, EspL4Protocol::PROT_NUMBER, nullptr);
+    SendEsp(espPacket, outerSource, outerDestination, header, config.mode);
+}
+
+void
+IpsecStack::SendEsp(ns3::Ptr<ns3::Packet> espPacket, ns3::Ipv4Address source,
+                    ns3::Ipv4Address destination, const Ipv4Header& inner, IpsecMode mode)
+{
+    ns3::Ipv4Header header;
+    header.SetSource(source);
+    header.SetDestination(destination);
+    header.SetProtocol(EspL4Protocol::PROT_NUMBER);
+    header.SetPayloadSize(espPacket->GetSize());
+    header.SetIdentification(m_identification++);
+    // RFC 4301 s5.1.2.1: a tunnel-mode outer header copies DSCP and ECN from the inner one
+    // (RFC 6040 s4.1 normal mode) and gets its own TTL. Transport mode keeps the packet's
+    // TTL, TOS and DF.
+    header.SetTos(inner.tos);
+    if (mode == IpsecMode::Transport)
+    {
+        header.SetTtl(inner.ttl);
+        if (inner.dontFragment)
+        {
+            header.SetDontFragment();
+        }
+        else
+        {
+            header.SetMayFragment();
+        }
+    }
+    else
+    {
+        // DF clear is the "clear" choice of RFC 4301 s8.1, so IPv4 fragments a sealed
+        // packet over the link MTU after ESP processing (RFC 4303 s3.3).
+        header.SetTtl(m_defaultTtl);
+        header.SetMayFragment();
+    }
+
+    // Routed by the protocols below the interception, as Ipv4L3Protocol::Send would route
+    // it, without Send's search for broadcast destinations among all interfaces.
+    ns3::Ptr<ns3::Ipv4Route> route = m_routing->RouteOutputBelow(espPacket, header, nullptr);
+    if (!route)
+    {
+        Drop(espPacket, IpsecDropReason::NoRoute);
+        return;
+    }
+    m_ipv4->SendWithHeader(espPacket, header, route);
 }
 
 void

@@ -37,8 +37,6 @@
  *   Opened trace show every packet sealed and opened. IPv4 identification values of the
  *   inner headers SendLocal builds come from one counter per node (RFC 791 s3.2 requires
  *   uniqueness per source, destination and protocol, which one counter also gives).
- * - A transport-mode ESP packet has DF clear whatever the original packet had, because
- *   Ipv4L3Protocol::Send writes DF clear.
  * - Transport mode never seals a fragment (RFC 4303 s3.3: whole datagrams only); it drops
  *   it as transport-fragment.
  */
@@ -213,6 +211,9 @@ class IpsecStack : public ns3::Object
     /// packet and deliver it (RFC 4303 s3.4.3 onwards, RFC 4301 s5.2 step 4).
     void OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
                  const ns3::Ipv4Header& outer, const Bytes& bytes);
+    /// Give @p espPacket its outer IPv4 header, from @p inner as @p mode says, and send it.
+    void SendEsp(ns3::Ptr<ns3::Packet> espPacket, ns3::Ipv4Address source,
+                 ns3::Ipv4Address destination, const Ipv4Header& inner, IpsecMode mode);
     /// Send a whole IPv4 packet on unchanged, routed by the protocols below the interception.
     void SendInClear(ns3::Ptr<ns3::Packet> ipPacket);
     /// Hand an opened packet to @p device as if it had arrived there.

@@ -361,7 +361,8 @@ TEST_P(GreOverIpsec, NothingDropped)
     }
 }
 
-/// IP protocol numbers a node's Ipv4L3Protocol sends (SendOutgoing) and delivers locally.
+/// IP protocol numbers a node's Ipv4L3Protocol originates (Send, SendOutgoing trace),
+/// transmits on an interface (Tx) and delivers locally (LocalDeliver).
 class StackProtocols
 {
   public:
@@ -370,11 +371,13 @@ class StackProtocols
         auto ipv4 = node->GetObject<ns3::Ipv4L3Protocol>();
         ipv4->TraceConnectWithoutContext("SendOutgoing",
                                          ns3::MakeCallback(&StackProtocols::HandleSend, this));
+        ipv4->TraceConnectWithoutContext("Tx", ns3::MakeCallback(&StackProtocols::HandleTx, this));
         ipv4->TraceConnectWithoutContext("LocalDeliver",
                                          ns3::MakeCallback(&StackProtocols::HandleDeliver, this));
     }
 
     uint32_t Sent(uint8_t protocol) const { return Get(m_sent, protocol); }
+    uint32_t Transmitted(uint8_t protocol) const { return Get(m_transmitted, protocol); }
     uint32_t Delivered(uint8_t protocol) const { return Get(m_delivered, protocol); }
 
   private:
@@ -389,17 +392,26 @@ class StackProtocols
         ++m_sent[header.GetProtocol()];
     }
 
+    void HandleTx(Ptr<const ns3::Packet> packet, Ptr<ns3::Ipv4>, uint32_t)
+    {
+        ns3::Ipv4Header header;
+        packet->PeekHeader(header);
+        ++m_transmitted[header.GetProtocol()];
+    }
+
     void HandleDeliver(const ns3::Ipv4Header& header, Ptr<const ns3::Packet>, uint32_t)
     {
         ++m_delivered[header.GetProtocol()];
     }
 
     std::map<uint8_t, uint32_t> m_sent;
+    std::map<uint8_t, uint32_t> m_transmitted;
     std::map<uint8_t, uint32_t> m_delivered;
 };
 
-// IpsecStack's direct path: GRE reaches the SPD without Ipv4L3Protocol::Send at gwA, and
-// opened GRE reaches GRE without a second LocalDeliver at gwB. Either install order.
+// IpsecStack's direct path: GRE reaches the SPD and ESP leaves without Ipv4L3Protocol::Send
+// at gwA, and opened GRE reaches GRE without a second LocalDeliver at gwB, in either
+// install order.
 TEST_P(GreOverIpsec, GreSkipsSecondStackPass)
 {
     for (InstallOrder order : {InstallOrder::IpsecFirst, InstallOrder::GreFirst})
@@ -425,7 +437,9 @@ TEST_P(GreOverIpsec, GreSkipsSecondStackPass)
         const bool ipsecFirst = order == InstallOrder::IpsecFirst;
         EXPECT_EQ(echo.Replies(0, 0), kEchoes) << ipsecFirst;
         EXPECT_EQ(sender.Sent(GreL4Protocol::PROT_NUMBER), 0u) << ipsecFirst;
-        EXPECT_EQ(sender.Sent(kEspProtocol), requests) << ipsecFirst;
+        EXPECT_EQ(sender.Sent(kEspProtocol), 0u) << ipsecFirst;
+        EXPECT_EQ(sender.Transmitted(GreL4Protocol::PROT_NUMBER), 0u) << ipsecFirst;
+        EXPECT_EQ(sender.Transmitted(kEspProtocol), requests) << ipsecFirst;
         EXPECT_EQ(receiver.Delivered(kEspProtocol), requests) << ipsecFirst;
         EXPECT_EQ(receiver.Delivered(GreL4Protocol::PROT_NUMBER), 0u) << ipsecFirst;
         EXPECT_EQ(openedOnHiddenDevice, requests) << ipsecFirst;
