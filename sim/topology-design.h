@@ -5,8 +5,7 @@
  * selectors, new routes, OSPF on a new LAN, a gateway restart) and reads its counters.
  *
  * This header takes plain values (nodes, interface indices, prefixes) and includes no
- * scenario or IPsec header: sim/scenario.h and models/ipsec/security-association.h both
- * define tunnelsim::IpsecMode, so no file can include both.
+ * scenario header, so the runner's scenario types stay out of the models.
  *
  * How each design is keyed and configured:
  * - policy-based: one PROTECT entry per selector pair on each gateway, and one IKE
