@@ -33,8 +33,8 @@ constexpr char kIpsecDeviceAddress[] = "02:00:00:00:00:00";
 
 /**
  * A default-constructed tag of @p type, made once and reused, or nullptr when the type has
- * no constructor. Building a tag through its TypeId for every copy cost about as much as
- * the rest of sealing a packet, AES-GCM aside.
+ * no constructor. Building a tag through its TypeId for every copy cost about 1,500
+ * instructions a tag (callgrind, tools/tunnel-cost-instructions).
  */
 ns3::Tag*
 TagOfType(ns3::TypeId type)

@@ -579,6 +579,13 @@ OspfRoutingProtocol::AgeDatabase()
     for (const LsaKey& key : toRemove)
     {
         m_lsdb.Remove(key);
+        auto wrap = m_sequenceWrapPending.find(key);
+        if (wrap != m_sequenceWrapPending.end())
+        {
+            Lsa lsa = std::move(wrap->second);
+            m_sequenceWrapPending.erase(wrap);
+            OriginateLsa(std::move(lsa), true);
+        }
     }
     if (refreshRouterLsa)
     {

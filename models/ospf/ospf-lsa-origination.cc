@@ -213,9 +213,16 @@ OspfRoutingProtocol::OriginateLsa(Lsa lsa, bool force)
     {
         if (current->lsa.header.sequenceNumber == kMaxSequenceNumber)
         {
-            // TODO: flush the LSA and restart at InitialSequenceNumber (s12.1.6).
-            NS_LOG_WARN("LS sequence number of " << ns3::Ipv4Address(key.linkStateId)
-                                                 << " exhausted; not originated");
+            // s12.1.6: the instance at MaxSequenceNumber is flushed first, and the new one
+            // starts again at InitialSequenceNumber once every neighbour has acknowledged
+            // the flush and the LSA has left the database (AgeDatabase).
+            NS_LOG_INFO("LS sequence number of " << ns3::Ipv4Address(key.linkStateId)
+                                                 << " wraps; flushing it first");
+            if (OspfLsdb::AgeAt(*current, now) < kMaxAge)
+            {
+                FlushOwnLsa(key);
+            }
+            m_sequenceWrapPending[key] = std::move(lsa);
             return;
         }
         sequence = current->lsa.header.sequenceNumber + 1;

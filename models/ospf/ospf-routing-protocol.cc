@@ -226,6 +226,7 @@ OspfRoutingProtocol::DoDispose()
         event.Cancel();
     }
     m_pendingOrigination.clear();
+    m_sequenceWrapPending.clear();
     m_agingTimer.Cancel();
     m_spfTimer.Cancel();
     m_lsdb.Clear();

@@ -316,6 +316,9 @@ class OspfRoutingProtocol : public ns3::Ipv4RoutingProtocol
     // Origination (s12.4).
     std::map<LsaKey, ns3::Time> m_lastOrigination;
     std::map<LsaKey, ns3::EventId> m_pendingOrigination;
+    /// LSAs whose sequence number reached MaxSequenceNumber: the instance to originate at
+    /// InitialSequenceNumber once the flushed one has left the database (s12.1.6).
+    std::map<LsaKey, Lsa> m_sequenceWrapPending;
     ns3::EventId m_agingTimer;
 
     // SPF throttle.

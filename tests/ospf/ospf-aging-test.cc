@@ -1,14 +1,18 @@
 // LSA aging over hours of simulated time: self-originated LSAs are refreshed every
 // LSRefreshTime (RFC 2328 s12.4), and the LSA of a router that nobody hears from any more
-// reaches MaxAge and leaves the database (s14).
+// reaches MaxAge and leaves the database (s14). A router whose own LSA reaches
+// MaxSequenceNumber flushes it and starts again at InitialSequenceNumber (s12.1.6).
 //
 //   R1 ======================== R2 ------ 192.168.2.0/24 (passive)
 //   1.1.1.1   10.0.0.0/30      2.2.2.2
 //             5 Mb/s, 2 ms
 #include "ns3/csma-helper.h"
+#include "ns3/inet-socket-address.h"
 #include "ns3/ipv4-address-helper.h"
+#include "ns3/ipv4-raw-socket-factory.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/string.h"
+#include "ospf-packet.h"
 #include "ospf-test-support.h"
 
 #include <gtest/gtest.h>
@@ -121,6 +125,63 @@ TEST(OspfAging, UnreachableLsaAgesOut)
     EXPECT_FALSE(*presentAt3700);
     EXPECT_EQ(Ospf(net.routers.Get(0))->GetLsdbSize(), 1u);
     EXPECT_TRUE(Ospf(net.routers.Get(0))->GetRoutes().empty());
+}
+
+// R2 sends R1 a copy of R1's own router-LSA with the largest sequence number, as a
+// neighbour that still held an instance from before a restart could. R1 must take the
+// sequence space back (s13.4, then s12.1.6): flush that instance, wait until it has left
+// the database, and originate again at InitialSequenceNumber.
+TEST(OspfAging, SequenceNumberWraps)
+{
+    OspfSimulation simulation;
+    Network net = Build();
+    ns3::Ptr<ns3::Node> r1 = net.routers.Get(0);
+    ns3::Ptr<ns3::Node> r2 = net.routers.Get(1);
+    // RFC 2328 A.3.1: OSPF runs directly over IP protocol 89.
+    constexpr uint32_t kOspfProtocol = 89;
+    const ns3::Ipv4Address r1Link("10.0.0.1");
+
+    ns3::Simulator::Schedule(
+        ns3::Seconds(30),
+        [&]()
+        {
+            std::optional<Lsa> own = RouterLsaOf(r2, kRouter1Id);
+            ASSERT_TRUE(own.has_value());
+            own->header.sequenceNumber = kMaxSequenceNumber;
+            own->header.age = 1;
+            OspfPacket update;
+            update.header.routerId = kRouter2Id.Get();
+            update.body = OspfLinkStateUpdate{{*own}, {}};
+            const Bytes bytes = EncodeOspfPacket(update);
+            ns3::Ptr<ns3::Socket> socket
+                = ns3::Socket::CreateSocket(r2, ns3::Ipv4RawSocketFactory::GetTypeId());
+            socket->SetAttribute("Protocol", ns3::UintegerValue(kOspfProtocol));
+            socket->SendTo(ns3::Create<ns3::Packet>(bytes.data(), bytes.size()), 0,
+                           ns3::InetSocketAddress(r1Link, 0));
+        });
+    std::optional<int32_t> sequenceAt31;
+    ns3::Simulator::Schedule(ns3::Seconds(31),
+                             [&]()
+                             {
+                                 if (auto lsa = RouterLsaOf(r1, kRouter1Id))
+                                 {
+                                     sequenceAt31 = lsa->header.sequenceNumber;
+                                 }
+                             });
+    ns3::Simulator::Stop(ns3::Seconds(60));
+    ns3::Simulator::Run();
+
+    // At 31 s R1 still has the flushed instance, or none once it has left the database.
+    EXPECT_NE(sequenceAt31, std::optional<int32_t>(kInitialSequenceNumber));
+    for (ns3::Ptr<ns3::Node> holder : {r1, r2})
+    {
+        std::optional<Lsa> lsa = RouterLsaOf(holder, kRouter1Id);
+        ASSERT_TRUE(lsa.has_value()) << holder->GetId();
+        EXPECT_EQ(lsa->header.sequenceNumber, kInitialSequenceNumber) << holder->GetId();
+        EXPECT_LT(lsa->header.age, kMaxAge) << holder->GetId();
+    }
+    ASSERT_EQ(Ospf(r1)->GetRoutes().size(), 1u);
+    EXPECT_EQ(Ospf(r1)->GetRoutes()[0].network, ns3::Ipv4Address("192.168.2.0"));
 }
 
 } // namespace
