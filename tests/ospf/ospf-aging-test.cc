@@ -137,7 +137,7 @@ TEST(OspfAging, SequenceNumberWraps)
     Network net = Build();
     ns3::Ptr<ns3::Node> r1 = net.routers.Get(0);
     ns3::Ptr<ns3::Node> r2 = net.routers.Get(1);
-    // RFC 2328 A.3.1: OSPF runs directly over IP protocol 89.
+    // RFC 2328 A.1: OSPF runs directly over IP, protocol number 89.
     constexpr uint32_t kOspfProtocol = 89;
     const ns3::Ipv4Address r1Link("10.0.0.1");
 
