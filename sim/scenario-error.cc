@@ -26,26 +26,4 @@ ScenarioErrorList::Add(std::string pointer, std::string_view rule, std::string m
                                      std::move(example)});
 }
 
-std::string
-EscapePointerToken(std::string_view token)
-{
-    std::string escaped;
-    for (char c : token)
-    {
-        if (c == '~')
-        {
-            escaped += "~0";
-        }
-        else if (c == '/')
-        {
-            escaped += "~1";
-        }
-        else
-        {
-            escaped += c;
-        }
-    }
-    return escaped;
-}
-
 } // namespace tunnelsim

@@ -6,6 +6,8 @@
 #ifndef TUNNELSIM_SIM_SCENARIO_ERROR_H
 #define TUNNELSIM_SIM_SCENARIO_ERROR_H
 
+#include "json-pointer.h"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -80,9 +82,6 @@ class ScenarioErrorList
   private:
     std::vector<ScenarioError> m_errors;
 };
-
-/** Escape one reference token for a JSON Pointer: "~" -> "~0", "/" -> "~1" (RFC 6901 s3). */
-std::string EscapePointerToken(std::string_view token);
 
 } // namespace tunnelsim
 

@@ -1,7 +1,8 @@
 #include "crypto-cost-table.h"
 
+#include "json-pointer.h"
+
 #include <cmath>
-#include <initializer_list>
 #include <openssl/crypto.h>
 #include <set>
 #include <sstream>
@@ -11,43 +12,6 @@ namespace tunnelsim
 
 namespace
 {
-
-/// @p token escaped as one reference token of a JSON pointer (RFC 6901 s3: "~" is written
-/// "~0" and "/" is written "~1").
-std::string
-PointerToken(std::string_view token)
-{
-    std::string escaped;
-    for (char c : token)
-    {
-        if (c == '~')
-        {
-            escaped += "~0";
-        }
-        else if (c == '/')
-        {
-            escaped += "~1";
-        }
-        else
-        {
-            escaped += c;
-        }
-    }
-    return escaped;
-}
-
-/// The JSON pointer made of @p tokens, e.g. {"suites", "x", "seal"} -> "/suites/x/seal".
-std::string
-Pointer(std::initializer_list<std::string_view> tokens)
-{
-    std::string pointer;
-    for (std::string_view token : tokens)
-    {
-        pointer += '/';
-        pointer += PointerToken(token);
-    }
-    return pointer;
-}
 
 void
 ValidateFit(const CryptoCostFit& fit, std::string_view source, std::string_view suite,
@@ -65,17 +29,18 @@ ValidateFit(const CryptoCostFit& fit, std::string_view source, std::string_view 
             problem << "must be a positive finite number of nanoseconds, got " << value;
             throw CryptoCostTableError(
                 std::string(source),
-                Pointer({kCryptoCostKeySuites, suite, ToString(direction), key}), problem.str());
+                MakeJsonPointer({kCryptoCostKeySuites, suite, ToString(direction), key}),
+                problem.str());
         }
     }
     if (!std::isfinite(fit.rSquared) || fit.rSquared < 0 || fit.rSquared > 1)
     {
         std::ostringstream problem;
         problem << "must be within 0..1, got " << fit.rSquared;
-        throw CryptoCostTableError(
-            std::string(source),
-            Pointer({kCryptoCostKeySuites, suite, ToString(direction), kCryptoCostKeyRSquared}),
-            problem.str());
+        throw CryptoCostTableError(std::string(source),
+                                   MakeJsonPointer({kCryptoCostKeySuites, suite,
+                                                    ToString(direction), kCryptoCostKeyRSquared}),
+                                   problem.str());
     }
 }
 
@@ -132,7 +97,7 @@ ValidateCryptoCostTable(const CryptoCostTable& table, std::string_view source)
     if (table.formatVersion != kCryptoCostTableFormatVersion)
     {
         throw CryptoCostTableError(
-            std::string(source), Pointer({kCryptoCostKeyFormatVersion}),
+            std::string(source), MakeJsonPointer({kCryptoCostKeyFormatVersion}),
             "unsupported format version " + std::to_string(table.formatVersion)
                 + "; this build reads version " + std::to_string(kCryptoCostTableFormatVersion));
     }
@@ -146,7 +111,8 @@ ValidateCryptoCostTable(const CryptoCostTable& table, std::string_view source)
     {
         if (known.count(name) == 0)
         {
-            throw CryptoCostTableError(std::string(source), Pointer({kCryptoCostKeySuites, name}),
+            throw CryptoCostTableError(std::string(source),
+                                       MakeJsonPointer({kCryptoCostKeySuites, name}),
                                        "unknown suite; the names are those of AllEspSuites(), "
                                        "e.g. \"aes-gcm-128\"");
         }
@@ -156,7 +122,8 @@ ValidateCryptoCostTable(const CryptoCostTable& table, std::string_view source)
         auto it = table.suites.find(name);
         if (it == table.suites.end())
         {
-            throw CryptoCostTableError(std::string(source), Pointer({kCryptoCostKeySuites, name}),
+            throw CryptoCostTableError(std::string(source),
+                                       MakeJsonPointer({kCryptoCostKeySuites, name}),
                                        "missing; a table needs every configurable suite (run "
                                        "`simrun calibrate` to measure all of them)");
         }

@@ -8,15 +8,10 @@
 //   IkeEndpoint      point-to-point, 1 Gbit/s,      IkeEndpoint
 //   (initiator)      10 ms one way                  (responder)
 //
-#include "ike-endpoint.h"
-#include "ike-message.h"
+// IkeGatewayLink (tests/common/ike-test-network.h) builds this network.
+#include "ike-test-network.h"
 #include "ipv4-header.h"
-#include "ns3/core-module.h"
 #include "ns3/error-model.h"
-#include "ns3/internet-module.h"
-#include "ns3/network-module.h"
-#include "ns3/point-to-point-module.h"
-#include "traffic-selector.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -30,94 +25,31 @@ using ns3::MilliSeconds;
 using ns3::Seconds;
 using ns3::Time;
 
-const Time kLinkDelay = MilliSeconds(10);
-const char* const kLinkRate = "1Gbps";
-const Time kStart = Seconds(1);
+const Time kStart = IkeGatewayLink::kStartTime;
 /// Bytes below the IKE message on the link: PPP (2), IPv4 (20), UDP (8).
 constexpr uint32_t kLinkOverhead = 2 + 20 + 8;
-
-TrafficSelector
-Ts(const std::string& text)
-{
-    auto selector = ParseTrafficSelector(text);
-    EXPECT_TRUE(selector.has_value()) << text;
-    return selector.value_or(TrafficSelector{});
-}
 
 SelectorPair
 Pair(const std::string& local, const std::string& remote)
 {
-    return SelectorPair{Ts(local), Ts(remote)};
+    return ParseSelectorPair(local, remote);
 }
 
-struct ChildSaEvent
-{
-    ChildSaAction action;
-    ChildSaParameters parameters;
-    Time time;
-};
-
-/** Two gateways on one link, each with an IKE endpoint whose CHILD SAs are recorded. */
-class IkePair
+/** The two gateways, with link faults and the message timing the tests compare against. */
+class IkePair : public IkeGatewayLink
 {
   public:
     explicit IkePair(Time dhDelay = Seconds(0))
+      : IkeGatewayLink(42, 100, dhDelay)
     {
-        nodes.Create(2);
-        ns3::PointToPointHelper link;
-        link.SetDeviceAttribute("DataRate", ns3::StringValue(kLinkRate));
-        link.SetChannelAttribute("Delay", ns3::TimeValue(kLinkDelay));
-        devices = link.Install(nodes);
-        ns3::InternetStackHelper internet;
-        internet.Install(nodes);
-        ns3::Ipv4AddressHelper addresses("192.0.2.0", "255.255.255.252");
-        addresses.Assign(devices);
-
-        for (uint32_t i = 0; i < 2; ++i)
-        {
-            auto endpoint = ns3::CreateObject<IkeEndpoint>();
-            endpoint->SetAttribute("DhDelay", ns3::TimeValue(dhDelay));
-            endpoint->SetAttribute("Seed", ns3::UintegerValue(42));
-            endpoint->AssignStreams(100 + i);
-            endpoint->SetStartTime(kStart);
-            nodes.Get(i)->AddApplication(endpoint);
-            endpoint->SetChildSaCallback(
-                ns3::MakeCallback(i == 0 ? &IkePair::RecordA : &IkePair::RecordB, this));
-            endpoint->TraceConnectWithoutContext("MessageSent",
-                                                 ns3::MakeCallback(&IkePair::RecordMessage, this));
-            endpoints.push_back(endpoint);
-        }
     }
 
-    ~IkePair()
-    {
-        ns3::Simulator::Destroy();
-        ns3::Names::Clear();
-    }
-
-    /// Connection on A (initiator, start) and its mirror on B (responder only).
-    void Connect(IkeConnection connection, IkeConnection responder)
-    {
-        connection.localAddress = kAddressA;
-        connection.remoteAddress = kAddressB;
-        responder.localAddress = kAddressB;
-        responder.remoteAddress = kAddressA;
-        endpoints[0]->AddConnection(connection);
-        endpoints[1]->AddConnection(responder);
-    }
+    using IkeGatewayLink::Connect;
 
     /// The usual pair of connections: same keys and suites, B mirrors A's selectors.
     void Connect(IkeVersion version, const std::vector<SelectorPair>& selectorsA)
     {
-        IkeConnection a = BaseConnection(version, selectorsA);
-        IkeConnection b = a;
-        b.startAction = IkeStartAction::None;
-        b.selectors.clear();
-        for (const SelectorPair& pair : selectorsA)
-        {
-            b.selectors.push_back(pair.Mirrored());
-        }
-        Connect(a, b);
+        Connect(BaseConnection(version, selectorsA));
     }
 
     static IkeConnection BaseConnection(IkeVersion version,
@@ -158,12 +90,6 @@ class IkePair
             });
     }
 
-    void Run(Time until)
-    {
-        ns3::Simulator::Stop(until);
-        ns3::Simulator::Run();
-    }
-
     /// Time for one message of @p size IKE bytes to cross the link.
     static Time OneWay(uint32_t size)
     {
@@ -181,67 +107,14 @@ class IkePair
         return total;
     }
 
-    size_t Installed(size_t endpoint, ChildSaAction action) const
-    {
-        const auto& events = endpoint == 0 ? eventsA : eventsB;
-        return std::count_if(events.begin(), events.end(),
-                             [action](const ChildSaEvent& e)
-                             {
-                                 return e.action == action;
-                             });
-    }
-
     std::vector<IkeFailure> Failures(size_t endpoint) const
     {
         return endpoints[endpoint]->GetFailures();
     }
 
-    /// Finish time of the first negotiation of @p kind on @p endpoint.
-    std::optional<Time> Finished(size_t endpoint, IkeNegotiationKind kind) const
-    {
-        for (const auto& record : endpoints[endpoint]->GetNegotiations())
-        {
-            if (record.kind == kind)
-            {
-                return record.finished;
-            }
-        }
-        return std::nullopt;
-    }
-
     uint64_t SentOf(size_t endpoint, IkeExchange exchange) const
     {
-        const auto& counts = endpoints[endpoint]->GetCounters().sentByExchange;
-        auto it = counts.find(exchange);
-        return it == counts.end() ? 0 : it->second;
-    }
-
-    const ns3::Ipv4Address kAddressA{"192.0.2.1"};
-    const ns3::Ipv4Address kAddressB{"192.0.2.2"};
-    ns3::NodeContainer nodes;
-    ns3::NetDeviceContainer devices;
-    std::vector<ns3::Ptr<IkeEndpoint>> endpoints;
-    std::vector<ChildSaEvent> eventsA;
-    std::vector<ChildSaEvent> eventsB;
-    std::vector<IkeMessageRecord> sent; ///< both gateways, first transmissions only
-
-  private:
-    void RecordA(ChildSaAction action, const ChildSaParameters& parameters)
-    {
-        eventsA.push_back({action, parameters, ns3::Simulator::Now()});
-    }
-
-    void RecordB(ChildSaAction action, const ChildSaParameters& parameters)
-    {
-        eventsB.push_back({action, parameters, ns3::Simulator::Now()});
-    }
-
-    void RecordMessage(const IkeMessageRecord& record)
-    {
-        if (record.retransmission == 0)
-        {
-            sent.push_back(record);
-        }
+        return SentCount(endpoints[endpoint], exchange);
     }
 };
 
@@ -330,7 +203,7 @@ TEST(IkeRetransmission, LostResponseAnsweredFromCache)
 
     // The responder must not process the repeated IKE_AUTH again; it resends its response.
     EXPECT_EQ(net.endpoints[1]->GetCounters().responsesRetransmitted, 1u);
-    EXPECT_EQ(net.Installed(1, ChildSaAction::InstallInbound), 1u);
+    EXPECT_EQ(net.CountChildSa(1, ChildSaAction::InstallInbound), 1u);
     EXPECT_EQ(net.endpoints[0]->GetActiveChildSaCount(0), 1u);
 }
 
@@ -355,7 +228,7 @@ TEST(IkeRetransmission, SilentPeerTimesOut)
         EXPECT_EQ(net.Failures(0)[0].time, kStart + Seconds(waited)) << ToString(version);
         EXPECT_EQ(net.endpoints[0]->GetCounters().retransmissions, 5u) << ToString(version);
         EXPECT_EQ(net.endpoints[0]->GetIkeSaState(0), IkeSaState::TimedOut) << ToString(version);
-        EXPECT_EQ(net.Installed(0, ChildSaAction::InstallInbound), 0u) << ToString(version);
+        EXPECT_EQ(net.CountChildSa(0, ChildSaAction::InstallInbound), 0u) << ToString(version);
     }
 }
 
@@ -393,9 +266,7 @@ TEST(IkeFailure, SuiteAndKeyMismatchOnBothSides)
         IkeConnection a = IkePair::BaseConnection(c.version, kOnePair);
         a.ikeProposals = {*ParseIkeSuite("aes128-sha256-modp2048")};
         a.espProposals = {*ParseEspSuite("aes-gcm-128")};
-        IkeConnection b = a;
-        b.startAction = IkeStartAction::None;
-        b.selectors = {kOnePair[0].Mirrored()};
+        IkeConnection b = ResponderOf(a);
         b.ikeProposals = {*ParseIkeSuite(c.ikeSuiteB)};
         b.espProposals = {*ParseEspSuite(c.espSuiteB)};
         b.preSharedKey = c.keyB;
@@ -410,8 +281,8 @@ TEST(IkeFailure, SuiteAndKeyMismatchOnBothSides)
             EXPECT_EQ(ToString(failures[0].reason), ToString(c.reason))
                 << c.name << " side " << side;
             EXPECT_EQ(failures[0].initiator, side == 0) << c.name << " side " << side;
-            EXPECT_EQ(net.Installed(side, ChildSaAction::InstallInbound), 0u) << c.name;
-            EXPECT_EQ(net.Installed(side, ChildSaAction::InstallOutbound), 0u) << c.name;
+            EXPECT_EQ(net.CountChildSa(side, ChildSaAction::InstallInbound), 0u) << c.name;
+            EXPECT_EQ(net.CountChildSa(side, ChildSaAction::InstallOutbound), 0u) << c.name;
             EXPECT_EQ(net.endpoints[side]->GetIkeSaState(0),
                       c.ikeSaUp ? IkeSaState::Established : IkeSaState::Failed)
                 << c.name << " side " << side;
@@ -425,9 +296,7 @@ TEST(IkeFailure, InvalidKePayloadRetriesGroup)
     IkeConnection a = IkePair::BaseConnection(IkeVersion::V2, kOnePair);
     a.ikeProposals
         = {*ParseIkeSuite("aes128-sha256-ecp256"), *ParseIkeSuite("aes128-sha256-modp2048")};
-    IkeConnection b = a;
-    b.startAction = IkeStartAction::None;
-    b.selectors = {kOnePair[0].Mirrored()};
+    IkeConnection b = ResponderOf(a);
     b.ikeProposals = {*ParseIkeSuite("aes128-sha256-modp2048")};
     net.Connect(a, b);
 
@@ -509,15 +378,15 @@ TEST(IkeFailure, SelectorsRejectedOnBothSides)
 
         if (c.accepted)
         {
-            ASSERT_EQ(net.eventsA.size(), 2u) << c.name;
-            EXPECT_EQ(net.eventsA[0].parameters.selectors.size(), 2u) << c.name;
-            EXPECT_EQ(net.eventsA[0].parameters.selectors[0].ToString(),
+            ASSERT_EQ(net.childSaEvents[0].size(), 2u) << c.name;
+            EXPECT_EQ(net.childSaEvents[0][0].parameters.selectors.size(), 2u) << c.name;
+            EXPECT_EQ(net.childSaEvents[0][0].parameters.selectors[0].ToString(),
                       "10.1.0.0/17 <-> 10.2.0.0/24")
                 << c.name;
-            EXPECT_EQ(net.eventsA[0].parameters.selectors[1].ToString(),
+            EXPECT_EQ(net.childSaEvents[0][0].parameters.selectors[1].ToString(),
                       "10.1.128.0/17 <-> 10.2.0.0/24")
                 << c.name;
-            EXPECT_EQ(net.eventsB[0].parameters.selectors[0].ToString(),
+            EXPECT_EQ(net.childSaEvents[1][0].parameters.selectors[0].ToString(),
                       "10.2.0.0/24 <-> 10.1.0.0/17")
                 << c.name;
             EXPECT_TRUE(net.Failures(0).empty()) << c.name;
@@ -535,8 +404,8 @@ TEST(IkeFailure, SelectorsRejectedOnBothSides)
                     << c.name << " side " << side << ": " << failures[0].detail;
             }
             // Never up on one side only.
-            EXPECT_EQ(net.Installed(side, ChildSaAction::InstallInbound), 0u) << c.name;
-            EXPECT_EQ(net.Installed(side, ChildSaAction::InstallOutbound), 0u) << c.name;
+            EXPECT_EQ(net.CountChildSa(side, ChildSaAction::InstallInbound), 0u) << c.name;
+            EXPECT_EQ(net.CountChildSa(side, ChildSaAction::InstallOutbound), 0u) << c.name;
         }
     }
 }
@@ -595,7 +464,7 @@ TEST(IkeDesigns, PolicyBasedNeedsNineRouteBasedOne)
         EXPECT_EQ(net.endpoints[1]->GetCounters().childSasEstablished, c.childSas) << c.name;
         EXPECT_EQ(net.endpoints[0]->GetActiveChildSaCount(0), c.childSas) << c.name;
         EXPECT_EQ(net.endpoints[1]->GetActiveChildSaCount(0), c.childSas) << c.name;
-        EXPECT_EQ(net.Installed(1, ChildSaAction::InstallOutbound), c.childSas) << c.name;
+        EXPECT_EQ(net.CountChildSa(1, ChildSaAction::InstallOutbound), c.childSas) << c.name;
         EXPECT_EQ(net.SentOf(0, c.childExchange), c.childExchangeRequests) << c.name;
         EXPECT_EQ(net.endpoints[0]->GetCounters().ikeSasEstablished, 1u) << c.name;
     }
@@ -610,10 +479,7 @@ TEST(IkeRekey, MakeBeforeBreakOrder)
         a.childLifetime = Seconds(60);
         a.rekeyMargin = Seconds(10);
         a.rekeyFuzz = 0;
-        IkeConnection b = a;
-        b.startAction = IkeStartAction::None;
-        b.selectors = {kOnePair[0].Mirrored()};
-        net.Connect(a, b);
+        net.Connect(a);
 
         net.Run(Seconds(75));
 
@@ -622,7 +488,7 @@ TEST(IkeRekey, MakeBeforeBreakOrder)
         EXPECT_EQ(net.endpoints[1]->GetCounters().rekeys, 1u) << ToString(version);
         for (size_t side : {0u, 1u})
         {
-            const auto& events = side == 0 ? net.eventsA : net.eventsB;
+            const auto& events = net.childSaEvents[side];
             std::vector<std::string> actions;
             int outbound = 0;
             int inbound = 0;
@@ -662,10 +528,7 @@ TEST(IkeRekey, JitterFromSeededStream)
         a.childLifetime = Seconds(100);
         a.rekeyMargin = Seconds(20);
         a.rekeyFuzz = 1.0;
-        IkeConnection b = a;
-        b.startAction = IkeStartAction::None;
-        b.selectors = {kOnePair[0].Mirrored()};
-        net.Connect(a, b);
+        net.Connect(a);
 
         net.Run(Seconds(99));
 
@@ -678,7 +541,7 @@ TEST(IkeRekey, JitterFromSeededStream)
             }
         }
         ASSERT_TRUE(rekeyed.has_value()) << "run " << run;
-        const Time installed = net.eventsA.front().time;
+        const Time installed = net.childSaEvents[0].front().time;
         // Rekey at lifetime - margin - U(0, margin * fuzz): between 60 s and 80 s.
         EXPECT_GE(*rekeyed - installed, Seconds(60));
         EXPECT_LE(*rekeyed - installed, Seconds(80));
@@ -695,7 +558,7 @@ TEST(IkeDeterminism, SameSeedSameSpisAndKeys)
         IkePair net;
         net.Connect(IkeVersion::V2, Mesh(1, 2));
         net.Run(Seconds(5));
-        runs.push_back(net.eventsA);
+        runs.push_back(net.childSaEvents[0]);
     }
     ASSERT_EQ(runs[0].size(), runs[1].size());
     for (size_t i = 0; i < runs[0].size(); ++i)
@@ -713,10 +576,10 @@ TEST(IkeKeys, BothEndsDeriveSameKeys)
 
     net.Run(Seconds(5));
 
-    ASSERT_FALSE(net.eventsA.empty());
-    ASSERT_FALSE(net.eventsB.empty());
-    const ChildSaParameters& a = net.eventsA.front().parameters;
-    const ChildSaParameters& b = net.eventsB.front().parameters;
+    ASSERT_FALSE(net.childSaEvents[0].empty());
+    ASSERT_FALSE(net.childSaEvents[1].empty());
+    const ChildSaParameters& a = net.childSaEvents[0].front().parameters;
+    const ChildSaParameters& b = net.childSaEvents[1].front().parameters;
     EXPECT_EQ(a.outboundSpi, b.inboundSpi);
     EXPECT_EQ(a.inboundSpi, b.outboundSpi);
     EXPECT_EQ(a.outboundKeys.encryptionKey, b.inboundKeys.encryptionKey);
@@ -741,10 +604,8 @@ TEST(IkeDeadPeer, ActionsAfterLinkCut)
         a.dpdDelay = Seconds(10);
         a.dpdTimeout = Seconds(30);
         a.dpdAction = c.action;
-        IkeConnection b = a;
-        b.startAction = IkeStartAction::None;
+        IkeConnection b = ResponderOf(a);
         b.dpdDelay = Seconds(0);
-        b.selectors = {kOnePair[0].Mirrored()};
         net.Connect(a, b);
         net.CutLinkAt(Seconds(15));
         // One packet for the protected pair after the peer was declared dead (at 51 s).
@@ -770,17 +631,16 @@ TEST(IkeDeadPeer, ActionsAfterLinkCut)
         EXPECT_GT(failures[0].time, Seconds(51)) << name;
         EXPECT_LT(failures[0].time, Seconds(51.1)) << name;
         EXPECT_EQ(net.endpoints[0]->GetCounters().deadPeers, 1u) << name;
-        EXPECT_EQ(net.Installed(0, ChildSaAction::RemoveInbound), 1u) << name;
-        EXPECT_EQ(net.Installed(0, ChildSaAction::RemoveOutbound), 1u) << name;
+        EXPECT_EQ(net.CountChildSa(0, ChildSaAction::RemoveInbound), 1u) << name;
+        EXPECT_EQ(net.CountChildSa(0, ChildSaAction::RemoveOutbound), 1u) << name;
         uint64_t inits = 0;
         for (const auto& record : net.sent)
         {
             inits += record.exchange == IkeExchange::IkeSaInit && !record.response ? 1 : 0;
         }
         EXPECT_EQ(inits - 1, c.initsAfterCut) << name;
-        const auto& drops = net.endpoints[0]->GetDrops();
-        auto rejected = drops.find(IkeDropReason::AcquireRejected);
-        EXPECT_EQ(rejected == drops.end() ? 0 : rejected->second, c.rejectedAcquires) << name;
+        EXPECT_EQ(DropCount(net.endpoints[0], IkeDropReason::AcquireRejected), c.rejectedAcquires)
+            << name;
     }
 }
 
@@ -789,10 +649,7 @@ TEST(IkeAcquire, TrapQueuesAndReleases)
     IkePair net;
     IkeConnection a = IkePair::BaseConnection(IkeVersion::V2, kOnePair);
     a.startAction = IkeStartAction::Trap;
-    IkeConnection b = a;
-    b.startAction = IkeStartAction::None;
-    b.selectors = {kOnePair[0].Mirrored()};
-    net.Connect(a, b);
+    net.Connect(a);
     net.endpoints[0]->SetAttribute("AcquireQueueSize", ns3::UintegerValue(1));
     std::vector<Time> released;
     net.endpoints[0]->SetReleaseCallback(IkeEndpoint::ReleaseCallback(
@@ -840,12 +697,12 @@ TEST(IkeEndpointDrops, MalformedAndUnknownDatagrams)
     // Datagrams from gwA's address to gwB's IKE port, sent outside gwA's endpoint.
     ns3::Ptr<ns3::Socket> socket
         = ns3::Socket::CreateSocket(net.nodes.Get(0), ns3::UdpSocketFactory::GetTypeId());
-    socket->Bind(ns3::InetSocketAddress(net.kAddressA, 5000));
-    auto send = [socket, &net](const std::string& hex)
+    socket->Bind(ns3::InetSocketAddress(IkePair::kAddressA, 5000));
+    auto send = [socket](const std::string& hex)
     {
         const Bytes bytes = FromHex(hex).value_or(Bytes{});
         socket->SendTo(ns3::Create<ns3::Packet>(bytes.data(), bytes.size()), 0,
-                       ns3::InetSocketAddress(net.kAddressB, kIkeUdpPort));
+                       ns3::InetSocketAddress(IkePair::kAddressB, kIkeUdpPort));
     };
     const std::string spis = "01020304050607081112131415161718";
     const std::string tail = "00000000"
@@ -869,15 +726,10 @@ TEST(IkeEndpointDrops, MalformedAndUnknownDatagrams)
 
     net.Run(Seconds(4));
 
-    const auto& drops = net.endpoints[1]->GetDrops();
-    auto count = [&drops](IkeDropReason reason)
-    {
-        auto it = drops.find(reason);
-        return it == drops.end() ? 0 : it->second;
-    };
-    EXPECT_EQ(count(IkeDropReason::Malformed), 2u);
-    EXPECT_EQ(count(IkeDropReason::UnknownSpi), 2u);
-    EXPECT_EQ(count(IkeDropReason::NoConnection), 1u); // Main Mode for an IKEv2 connection
+    EXPECT_EQ(DropCount(net.endpoints[1], IkeDropReason::Malformed), 2u);
+    EXPECT_EQ(DropCount(net.endpoints[1], IkeDropReason::UnknownSpi), 2u);
+    // Main Mode for an IKEv2 connection.
+    EXPECT_EQ(DropCount(net.endpoints[1], IkeDropReason::NoConnection), 1u);
     EXPECT_EQ(net.endpoints[1]->GetCounters().drops, 5u);
     EXPECT_EQ(net.endpoints[1]->GetActiveChildSaCount(0), 1u);
 }

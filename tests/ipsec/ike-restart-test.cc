@@ -13,13 +13,9 @@
 //
 // Both gateways have one PROTECT entry, 10.1.1.0/24 <-> 10.2.1.0/24 (mirrored on gwB), and
 // no route to the other site: traffic crosses only through the negotiated SAs.
-#include "helper/ike-helper.h"
-#include "helper/ipsec-helper.h"
-#include "ipsec/ipsec-stack.h"
-#include "ns3/core-module.h"
-#include "ns3/internet-module.h"
-#include "ns3/network-module.h"
-#include "ns3/point-to-point-module.h"
+//
+// IkeSiteNetwork (tests/common/ike-test-network.h) builds this network.
+#include "ike-test-network.h"
 
 #include <gtest/gtest.h>
 
@@ -32,101 +28,28 @@ using ns3::MilliSeconds;
 using ns3::Seconds;
 using ns3::Time;
 
-constexpr uint16_t kProbePort = 9;
-constexpr uint32_t kProbeSize = 200;
-const Time kLanDelay = MilliSeconds(2);
-const Time kWanDelay = MilliSeconds(10);
+const Time kLanDelay = IkeSiteNetwork::kLanDelay;
+const Time kWanDelay = IkeSiteNetwork::kWanDelay;
 /// Probes from hostA: one every kProbeInterval from kFirstProbe.
 const Time kFirstProbe = Seconds(1.5);
 const Time kProbeInterval = MilliSeconds(100);
 
-struct ChildSaEvent
-{
-    ChildSaAction action;
-    uint32_t inboundSpi;
-    uint32_t outboundSpi;
-    Time time;
-};
-
-class Sites
+/** The two sites, with the IKE messages gwA sends and each gateway's CHILD SA actions. */
+class Sites : public IkeSiteNetwork
 {
   public:
     explicit Sites(IkeVersion version)
+      : IkeSiteNetwork(ParseSelectorPair("10.1.1.0/24", "10.2.1.0/24"), "restart test key")
     {
-        hostA = ns3::CreateObject<ns3::Node>();
-        gwA = ns3::CreateObject<ns3::Node>();
-        gwB = ns3::CreateObject<ns3::Node>();
-        hostB = ns3::CreateObject<ns3::Node>();
-        ns3::InternetStackHelper internet;
-        internet.Install(ns3::NodeContainer(hostA, gwA, gwB, hostB));
-
-        ns3::PointToPointHelper lan;
-        lan.SetDeviceAttribute("DataRate", ns3::StringValue("100Mbps"));
-        lan.SetChannelAttribute("Delay", ns3::TimeValue(kLanDelay));
-        ns3::PointToPointHelper wan;
-        wan.SetDeviceAttribute("DataRate", ns3::StringValue("100Mbps"));
-        wan.SetChannelAttribute("Delay", ns3::TimeValue(kWanDelay));
-        ns3::Ipv4AddressHelper addresses;
-        addresses.SetBase("10.1.1.0", "255.255.255.0", "0.0.0.1");
-        auto lanA = addresses.Assign(lan.Install(gwA, hostA));
-        addresses.SetBase("10.2.1.0", "255.255.255.0", "0.0.0.1");
-        auto lanB = addresses.Assign(lan.Install(gwB, hostB));
-        addresses.SetBase("192.0.2.0", "255.255.255.252");
-        addresses.Assign(wan.Install(gwA, gwB));
-        hostAddressB = lanB.GetAddress(1);
-
-        ns3::Ipv4StaticRoutingHelper routing;
-        routing.GetStaticRouting(hostA->GetObject<ns3::Ipv4>())
-            ->SetDefaultRoute(lanA.GetAddress(0), 1);
-        routing.GetStaticRouting(hostB->GetObject<ns3::Ipv4>())
-            ->SetDefaultRoute(lanB.GetAddress(0), 1);
-
-        ipsec.Install(gwA);
-        ipsec.Install(gwB);
-        const SelectorPair pair{*ParseTrafficSelector("10.1.1.0/24"),
-                                *ParseTrafficSelector("10.2.1.0/24")};
-        SecurityPolicy protect;
-        protect.action = PolicyAction::Protect;
-        protect.selectors = pair;
-        ipsec.AddPolicy(gwA, protect);
-        protect.selectors = pair.Mirrored();
-        ipsec.AddPolicy(gwB, protect);
-
-        connection.name = "site-a-site-b";
         connection.version = version;
         connection.matchStyle = SelectorMatchStyle::Ikev1Strict;
-        connection.localAddress = ns3::Ipv4Address("192.0.2.1");
-        connection.remoteAddress = ns3::Ipv4Address("192.0.2.2");
-        connection.preSharedKey = "restart test key";
-        connection.selectors = {pair};
-
-        ns3::Ptr<ns3::Socket> socket
-            = ns3::Socket::CreateSocket(hostB, ns3::UdpSocketFactory::GetTypeId());
-        socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kProbePort));
-        socket->SetRecvCallback(ns3::Callback<void, ns3::Ptr<ns3::Socket>>(
-            [this](ns3::Ptr<ns3::Socket> s)
-            {
-                while (s->Recv())
-                {
-                    receivedByB.push_back(ns3::Simulator::Now());
-                }
-            }));
-        m_sockets.push_back(socket);
     }
 
-    ~Sites()
-    {
-        ns3::Simulator::Destroy();
-        ns3::Names::Clear();
-    }
+    using IkeSiteNetwork::SendProbes;
 
     void StartIke()
     {
-        ike.SetAttribute("Seed", ns3::UintegerValue(7));
-        ike.AddConnectionPair(gwA, gwB, connection);
-        IkeHelper::AssignStreams(ns3::NodeContainer(gwA, gwB), 10);
-        endpointA = IkeHelper::GetEndpoint(gwA);
-        endpointB = IkeHelper::GetEndpoint(gwB);
+        IkeSiteNetwork::StartIke(7, 10);
         endpointA->TraceConnectWithoutContext("MessageSent",
                                               ns3::Callback<void, const IkeMessageRecord&>(
                                                   [this](const IkeMessageRecord&)
@@ -140,40 +63,26 @@ class Sites
                 "ChildSa", ns3::Callback<void, ChildSaAction, const ChildSaParameters&>(
                                [events](ChildSaAction action, const ChildSaParameters& p)
                                {
-                                   events->push_back({action, p.inboundSpi, p.outboundSpi,
-                                                      ns3::Simulator::Now()});
+                                   events->push_back({action, p, ns3::Simulator::Now()});
                                }));
         }
     }
 
-    /// Probes from hostA to hostB until @p end.
+    /// Schedule probes from hostA to hostB, one every kProbeInterval from kFirstProbe until
+    /// @p end.
     void SendProbes(Time end)
     {
-        ns3::Ptr<ns3::Socket> socket
-            = ns3::Socket::CreateSocket(hostA, ns3::UdpSocketFactory::GetTypeId());
-        socket->Connect(ns3::InetSocketAddress(hostAddressB, kProbePort));
-        m_sockets.push_back(socket);
-        for (Time at = kFirstProbe; at < end; at += kProbeInterval)
-        {
-            probeTimes.push_back(at);
-            ns3::Simulator::Schedule(at,
-                                     [socket]()
-                                     {
-                                         socket->Send(ns3::Create<ns3::Packet>(kProbeSize));
-                                     });
-        }
+        // One probe for each whole or partial interval in [kFirstProbe, end).
+        const int64_t span = (end - kFirstProbe).GetTimeStep();
+        const int64_t step = kProbeInterval.GetTimeStep();
+        const auto count = static_cast<uint32_t>((span + step - 1) / step);
+        probeTimes = SendProbes(hostA, hostAddressB, kFirstProbe, kProbeInterval, count);
     }
 
     void Power(ns3::Ptr<IkeEndpoint> endpoint, Time off, Time on)
     {
         ns3::Simulator::Schedule(off, &IkeEndpoint::PowerOff, endpoint);
         ns3::Simulator::Schedule(on, &IkeEndpoint::PowerOn, endpoint);
-    }
-
-    void Run(Time until)
-    {
-        ns3::Simulator::Stop(until);
-        ns3::Simulator::Run();
     }
 
     /// Probes that reach gwA in [from, to): hostA sends each one kLanDelay earlier, plus
@@ -202,64 +111,11 @@ class Sites
         return std::nullopt;
     }
 
-    uint64_t EspDrops(ns3::Ptr<ns3::Node> node, IpsecDropReason reason) const
-    {
-        const auto drops = node->GetObject<IpsecStack>()->GetDropCounts();
-        auto it = drops.find(reason);
-        return it == drops.end() ? 0 : it->second;
-    }
-
-    static uint64_t IkeDrops(ns3::Ptr<IkeEndpoint> endpoint, IkeDropReason reason)
-    {
-        auto it = endpoint->GetDrops().find(reason);
-        return it == endpoint->GetDrops().end() ? 0 : it->second;
-    }
-
-    static uint64_t Received(ns3::Ptr<IkeEndpoint> endpoint, IkeExchange exchange)
-    {
-        const auto& counts = endpoint->GetCounters().receivedByExchange;
-        auto it = counts.find(exchange);
-        return it == counts.end() ? 0 : it->second;
-    }
-
-    static uint64_t Sent(ns3::Ptr<IkeEndpoint> endpoint, IkeExchange exchange)
-    {
-        const auto& counts = endpoint->GetCounters().sentByExchange;
-        auto it = counts.find(exchange);
-        return it == counts.end() ? 0 : it->second;
-    }
-
-    size_t SadSize(ns3::Ptr<ns3::Node> node) const
-    {
-        auto sad = node->GetObject<IpsecStack>()->GetSad();
-        return sad->GetNInbound() + sad->GetNOutbound();
-    }
-
-    ns3::Ptr<ns3::Node> hostA;
-    ns3::Ptr<ns3::Node> gwA;
-    ns3::Ptr<ns3::Node> gwB;
-    ns3::Ptr<ns3::Node> hostB;
-    ns3::Ipv4Address hostAddressB;
-    IpsecHelper ipsec;
-    IkeHelper ike;
-    IkeConnection connection;
-    ns3::Ptr<IkeEndpoint> endpointA;
-    ns3::Ptr<IkeEndpoint> endpointB;
     std::vector<Time> probeTimes;
-    std::vector<Time> receivedByB;
     std::vector<Time> sentByA; ///< every IKE message gwA sent, retransmissions included
     std::vector<ChildSaEvent> childSaA;
     std::vector<ChildSaEvent> childSaB;
-
-  private:
-    std::vector<ns3::Ptr<ns3::Socket>> m_sockets;
 };
-
-IkeExchange
-InformationalOf(IkeVersion version)
-{
-    return version == IkeVersion::V2 ? IkeExchange::Informational : IkeExchange::Informational1;
-}
 
 TEST(IkeRestart, InitiatorRestartSendsNoDelete)
 {
@@ -289,8 +145,8 @@ TEST(IkeRestart, InitiatorRestartSendsNoDelete)
                                 }),
                   0)
             << name;
-        EXPECT_EQ(Sites::Sent(net.endpointA, InformationalOf(version)), 0u) << name;
-        EXPECT_EQ(Sites::Received(net.endpointB, InformationalOf(version)), 0u) << name;
+        EXPECT_EQ(SentCount(net.endpointA, InformationalOf(version)), 0u) << name;
+        EXPECT_EQ(ReceivedCount(net.endpointB, InformationalOf(version)), 0u) << name;
         // The power loss released gwA's CHILD SA halves from its SAD.
         EXPECT_EQ(sadSizeWhileOff, 0u) << name;
 
@@ -320,7 +176,7 @@ TEST(IkeRestart, InitiatorRestartSendsNoDelete)
         EXPECT_LT(*outboundAgain, on + 2 * roundTrips * kWanDelay + MilliSeconds(1)) << name;
         const size_t lost = net.ProbesReachingGatewayIn(off, *outboundAgain);
         EXPECT_GT(lost, 0u) << name;
-        EXPECT_EQ(net.receivedByB.size(), net.probeTimes.size() - lost) << name;
+        EXPECT_EQ(net.receivedAtB.size(), net.probeTimes.size() - lost) << name;
     }
 }
 
@@ -332,25 +188,15 @@ TEST(IkeRestart, PowerOffDropsQueuedPackets)
     net.StartIke();
     // Three packets wait for the CHILD SA that the first one triggered; the gateway loses
     // power before the negotiation (two 10 ms round trips) ends.
-    ns3::Ptr<ns3::Socket> socket
-        = ns3::Socket::CreateSocket(net.hostA, ns3::UdpSocketFactory::GetTypeId());
-    socket->Connect(ns3::InetSocketAddress(net.hostAddressB, kProbePort));
-    for (int i = 0; i < 3; ++i)
-    {
-        ns3::Simulator::Schedule(Seconds(2) + MilliSeconds(i),
-                                 [socket]()
-                                 {
-                                     socket->Send(ns3::Create<ns3::Packet>(kProbeSize));
-                                 });
-    }
+    net.SendProbes(net.hostA, net.hostAddressB, Seconds(2), MilliSeconds(1), 3);
     const Time off = Seconds(2.02);
     ns3::Simulator::Schedule(off, &IkeEndpoint::PowerOff, net.endpointA);
 
     net.Run(Seconds(4));
 
-    EXPECT_EQ(Sites::IkeDrops(net.endpointA, IkeDropReason::PowerLoss), 3u);
+    EXPECT_EQ(DropCount(net.endpointA, IkeDropReason::PowerLoss), 3u);
     EXPECT_EQ(net.endpointA->GetCounters().acquireDrops, 3u);
-    EXPECT_TRUE(net.receivedByB.empty());
+    EXPECT_TRUE(net.receivedAtB.empty());
     EXPECT_FALSE(net.endpointA->IsRunning());
     EXPECT_EQ(std::count_if(net.sentByA.begin(), net.sentByA.end(),
                             [off](Time t)
@@ -379,7 +225,7 @@ TEST(IkeRestart, ResponderRestartWithoutDpdDropsForGood)
         // whose SPI gwB no longer has.
         const size_t afterOff = net.ProbesReachingGatewayIn(off, Seconds(9));
         EXPECT_EQ(net.EspDrops(net.gwB, IpsecDropReason::UnknownSpi), afterOff) << name;
-        EXPECT_EQ(net.receivedByB.size(), net.probeTimes.size() - afterOff) << name;
+        EXPECT_EQ(net.receivedAtB.size(), net.probeTimes.size() - afterOff) << name;
         EXPECT_EQ(net.endpointA->GetIkeSaState(0), IkeSaState::Established) << name;
         EXPECT_EQ(net.endpointA->GetCounters().ikeSasEstablished, 1u) << name;
         EXPECT_EQ(net.SadSize(net.gwB), 0u) << name;
@@ -406,7 +252,7 @@ TEST(IkeRestart, ResponderRestartRecoversByDpd)
         // The first liveness check after the restart reaches gwB with SPIs it no longer
         // has. Unanswered, it makes gwA declare gwB dead after the DPD timeout and negotiate
         // a new IKE SA.
-        EXPECT_GE(Sites::IkeDrops(net.endpointB, IkeDropReason::UnknownSpi), 1u) << name;
+        EXPECT_GE(DropCount(net.endpointB, IkeDropReason::UnknownSpi), 1u) << name;
         EXPECT_EQ(net.endpointA->GetCounters().deadPeers, 1u) << name;
         ASSERT_EQ(net.endpointA->GetFailures().size(), 1u) << name;
         EXPECT_EQ(net.endpointA->GetFailures()[0].reason, IkeFailureReason::PeerDead) << name;
@@ -426,7 +272,7 @@ TEST(IkeRestart, ResponderRestartRecoversByDpd)
             = Sites::FirstAfter(net.childSaA, ChildSaAction::InstallOutbound, deadAt);
         ASSERT_TRUE(outboundAgain.has_value()) << name;
         const size_t lost = net.ProbesReachingGatewayIn(off, *outboundAgain);
-        EXPECT_EQ(net.receivedByB.size(), net.probeTimes.size() - lost) << name;
+        EXPECT_EQ(net.receivedAtB.size(), net.probeTimes.size() - lost) << name;
         EXPECT_EQ(net.SadSize(net.gwB), 2u) << name;
     }
 }

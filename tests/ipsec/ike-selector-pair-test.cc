@@ -8,12 +8,9 @@
 //   IkeEndpoint      point-to-point, 1 Gbit/s,      IkeEndpoint
 //   (initiator)      10 ms one way                  (responder)
 //
-#include "ike-endpoint.h"
-#include "ns3/core-module.h"
-#include "ns3/internet-module.h"
-#include "ns3/network-module.h"
-#include "ns3/point-to-point-module.h"
-#include "traffic-selector.h"
+// IkeGatewayLink (tests/common/ike-test-network.h) builds this network.
+#include "ike-test-network.h"
+#include "ipv4-header.h"
 
 #include <gtest/gtest.h>
 
@@ -26,78 +23,26 @@ using ns3::MilliSeconds;
 using ns3::Seconds;
 using ns3::Time;
 
-const Time kLinkDelay = MilliSeconds(10);
-const Time kStart = Seconds(1);
+const Time kLinkDelay = IkeGatewayLink::kLinkDelay;
 
-SelectorPair
-Pair(const std::string& local, const std::string& remote)
-{
-    return SelectorPair{*ParseTrafficSelector(local), *ParseTrafficSelector(remote)};
-}
+const SelectorPair kFirst = ParseSelectorPair("10.1.1.0/24", "10.2.1.0/24");
+const SelectorPair kSecond = ParseSelectorPair("10.1.2.0/24", "10.2.1.0/24");
 
-const SelectorPair kFirst = Pair("10.1.1.0/24", "10.2.1.0/24");
-const SelectorPair kSecond = Pair("10.1.2.0/24", "10.2.1.0/24");
-
-/** Two gateways on one link; each endpoint's CHILD SA halves are counted as in a SAD. */
-class Gateways
+/** The two gateways with one connection for kFirst, started with @p startAction on gwA. */
+class Gateways : public IkeGatewayLink
 {
   public:
-    explicit Gateways(IkeVersion version, IkeStartAction startAction)
+    Gateways(IkeVersion version, IkeStartAction startAction)
+      : IkeGatewayLink(5, 30)
     {
-        nodes.Create(2);
-        ns3::PointToPointHelper link;
-        link.SetDeviceAttribute("DataRate", ns3::StringValue("1Gbps"));
-        link.SetChannelAttribute("Delay", ns3::TimeValue(kLinkDelay));
-        ns3::NetDeviceContainer devices = link.Install(nodes);
-        ns3::InternetStackHelper internet;
-        internet.Install(nodes);
-        ns3::Ipv4AddressHelper addresses("192.0.2.0", "255.255.255.252");
-        addresses.Assign(devices);
-
         IkeConnection connection;
         connection.name = "a-b";
         connection.version = version;
-        connection.localAddress = ns3::Ipv4Address("192.0.2.1");
-        connection.remoteAddress = ns3::Ipv4Address("192.0.2.2");
         connection.preSharedKey = "selector pair test key";
         connection.selectors = {kFirst};
         connection.matchStyle = SelectorMatchStyle::Ikev1Strict;
         connection.startAction = startAction;
-        IkeConnection responder = connection;
-        std::swap(responder.localAddress, responder.remoteAddress);
-        responder.selectors = {kFirst.Mirrored()};
-        responder.startAction = IkeStartAction::None;
-
-        for (uint32_t i = 0; i < 2; ++i)
-        {
-            auto endpoint = ns3::CreateObject<IkeEndpoint>();
-            endpoint->SetAttribute("Seed", ns3::UintegerValue(5));
-            endpoint->AssignStreams(30 + i);
-            endpoint->SetStartTime(kStart);
-            nodes.Get(i)->AddApplication(endpoint);
-            endpoint->AddConnection(i == 0 ? connection : responder);
-            endpoint->SetChildSaCallback(
-                ns3::Callback<void, ChildSaAction, const ChildSaParameters&>(
-                    [this, i](ChildSaAction action, const ChildSaParameters&)
-                    {
-                        const bool install = action == ChildSaAction::InstallInbound
-                                             || action == ChildSaAction::InstallOutbound;
-                        installed[i] += install ? 1 : -1;
-                    }));
-            endpoint->TraceConnectWithoutContext("NegotiationFinished",
-                                                 ns3::Callback<void, const IkeNegotiationRecord&>(
-                                                     [this, i](const IkeNegotiationRecord& record)
-                                                     {
-                                                         finished[i].push_back(record);
-                                                     }));
-            endpoints.push_back(endpoint);
-        }
-    }
-
-    ~Gateways()
-    {
-        ns3::Simulator::Destroy();
-        ns3::Names::Clear();
+        Connect(connection);
     }
 
     /// Add @p pair on both gateways at @p at, the responder first, as an operator would.
@@ -121,54 +66,22 @@ class Gateways
                                      ns3::Ipv4Header header;
                                      header.SetSource(ns3::Ipv4Address(source.c_str()));
                                      header.SetDestination(ns3::Ipv4Address(destination.c_str()));
-                                     header.SetProtocol(17);
+                                     header.SetProtocol(kIpProtocolUdp);
                                      endpoints[0]->Acquire(ns3::Create<ns3::Packet>(100), header);
                                  });
     }
 
-    void Run(Time until)
-    {
-        ns3::Simulator::Stop(until);
-        ns3::Simulator::Run();
-    }
-
     uint64_t Sent(size_t endpoint, IkeExchange exchange) const
     {
-        const auto& counts = endpoints[endpoint]->GetCounters().sentByExchange;
-        auto it = counts.find(exchange);
-        return it == counts.end() ? 0 : it->second;
+        return SentCount(endpoints[endpoint], exchange);
     }
 
     /// Finish time of the CHILD SA negotiation for @p pair on @p endpoint.
     std::optional<Time> ChildFinished(size_t endpoint, const SelectorPair& pair) const
     {
-        for (const IkeNegotiationRecord& record : finished[endpoint])
-        {
-            if (record.kind == IkeNegotiationKind::ChildSa && record.selectors == pair)
-            {
-                return record.finished;
-            }
-        }
-        return std::nullopt;
+        return Finished(endpoint, IkeNegotiationKind::ChildSa, pair);
     }
-
-    ns3::NodeContainer nodes;
-    std::vector<ns3::Ptr<IkeEndpoint>> endpoints;
-    std::array<int64_t, 2> installed{}; ///< SA halves in place on each gateway
-    std::array<std::vector<IkeNegotiationRecord>, 2> finished;
 };
-
-IkeExchange
-ChildExchangeOf(IkeVersion version)
-{
-    return version == IkeVersion::V2 ? IkeExchange::CreateChildSa : IkeExchange::QuickMode;
-}
-
-IkeExchange
-InformationalOf(IkeVersion version)
-{
-    return version == IkeVersion::V2 ? IkeExchange::Informational : IkeExchange::Informational1;
-}
 
 TEST(IkeAddPair, StartNegotiatesOnRunningSa)
 {
@@ -186,8 +99,8 @@ TEST(IkeAddPair, StartNegotiatesOnRunningSa)
         EXPECT_EQ(net.endpoints[0]->GetCounters().childSaNegotiations, 2u) << name;
         EXPECT_EQ(net.endpoints[0]->GetActiveChildSaCount(0), 2u) << name;
         EXPECT_EQ(net.endpoints[1]->GetActiveChildSaCount(0), 2u) << name;
-        EXPECT_EQ(net.installed[0], 4) << name;
-        EXPECT_EQ(net.installed[1], 4) << name;
+        EXPECT_EQ(net.InstalledHalves(0), 4) << name;
+        EXPECT_EQ(net.InstalledHalves(1), 4) << name;
         // IKEv2: the CREATE_CHILD_SA request and response. IKEv1: Quick Mode messages 1 and
         // 2 on top of the first Quick Mode's three.
         if (version == IkeVersion::V2)
@@ -258,8 +171,8 @@ TEST(IkeRemovePair, DeletesItsChildSa)
         // The peer removed its half of the pair on the delete.
         EXPECT_EQ(net.endpoints[0]->GetActiveChildSaCount(0), 1u) << name;
         EXPECT_EQ(net.endpoints[1]->GetActiveChildSaCount(0), 1u) << name;
-        EXPECT_EQ(net.installed[0], 2) << name;
-        EXPECT_EQ(net.installed[1], 2) << name;
+        EXPECT_EQ(net.InstalledHalves(0), 2) << name;
+        EXPECT_EQ(net.InstalledHalves(1), 2) << name;
         EXPECT_EQ(net.endpoints[0]->GetConnection(0).selectors.size(), 1u) << name;
         EXPECT_FALSE(net.endpoints[0]->RemoveSelectorPair(0, kSecond)) << name;
         EXPECT_TRUE(net.endpoints[0]->GetFailures().empty()) << name;
