@@ -9,6 +9,7 @@
 #include "esp-framing.h"
 #include "esp-test-support.h"
 #include "ipv4-header.h"
+#include "run-command.h"
 
 #include <cctype>
 #include <cstdio>
@@ -26,34 +27,12 @@ namespace
 
 using test::CountingBytes;
 using test::MakeConfig;
+using test::RunCommand;
 
 /// LINKTYPE_IPV4 (tcpdump.org link-layer header types): packets start at the IPv4 header.
 constexpr int kLinkTypeIpv4 = 228;
 constexpr uint16_t kSourcePort = 5000;
 constexpr uint16_t kDestinationPort = 6000;
-
-/// Run @p command through the shell; returns its standard output, or nullopt if it failed.
-std::optional<std::string>
-RunCommand(const std::string& command)
-{
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-    {
-        return std::nullopt;
-    }
-    std::string output;
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    {
-        output.append(buffer, n);
-    }
-    if (pclose(pipe) != 0)
-    {
-        return std::nullopt;
-    }
-    return output;
-}
 
 /// A UDP datagram from host A to host B inside an IPv4 packet (UDP checksum 0: none).
 Bytes

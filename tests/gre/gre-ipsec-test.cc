@@ -28,6 +28,7 @@
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+#include "run-command.h"
 
 #include <cctype>
 #include <cstdio>
@@ -495,47 +496,18 @@ TEST_P(GreOverIpsec, RecursionBehindEspDetected)
     EXPECT_GE(n.tunnelA->GetDropCount(GreDropReason::RecursiveRouting), 1u);
 }
 
-/// Run @p command through the shell; its standard output, or nullopt if it failed.
-std::optional<std::string>
-RunCommand(const std::string& command)
-{
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-    {
-        return std::nullopt;
-    }
-    std::string output;
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    {
-        output.append(buffer, n);
-    }
-    if (pclose(pipe) != 0)
-    {
-        return std::nullopt;
-    }
-    return output;
-}
-
 /// tshark's "frame.protocols <tab> esp.icv_good" for every frame of @p capture, with the
 /// SA table in @p configDir/esp_sa.
 std::vector<std::string>
 DissectCapture(const std::filesystem::path& capture, const std::filesystem::path& configDir)
 {
-    const std::optional<std::string> output = RunCommand(
+    const std::optional<std::string> output = test::RunCommand(
         "WIRESHARK_CONFIG_DIR='" + configDir.string() + "' tshark -r '" + capture.string()
         + "' -o esp.enable_encryption_decode:TRUE"
           " -o esp.enable_authentication_check:TRUE"
           " -T fields -E separator=/t -e frame.protocols -e esp.icv_good 2>/dev/null");
     EXPECT_TRUE(output.has_value()) << "tshark failed; is tshark 4.0 installed?";
-    std::vector<std::string> lines;
-    std::istringstream in(output.value_or(""));
-    for (std::string line; std::getline(in, line);)
-    {
-        lines.push_back(line);
-    }
-    return lines;
+    return test::Lines(output.value_or(""));
 }
 
 TEST_P(GreOverIpsec, TsharkDecryptsWan)

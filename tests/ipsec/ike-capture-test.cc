@@ -10,6 +10,7 @@
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+#include "run-command.h"
 #include "traffic-selector.h"
 
 #include <array>
@@ -23,38 +24,6 @@ namespace tunnelsim
 {
 namespace
 {
-
-std::string
-RunCommand(const std::string& command)
-{
-    std::string output;
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe)
-    {
-        return output;
-    }
-    std::array<char, 4096> buffer;
-    while (fgets(buffer.data(), buffer.size(), pipe.get()))
-    {
-        output += buffer.data();
-    }
-    return output;
-}
-
-std::vector<std::string>
-Lines(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-    {
-        if (!line.empty())
-        {
-            lines.push_back(line);
-        }
-    }
-    return lines;
-}
 
 /// Run one negotiation with a pcap on gwA's device; returns the pcap path.
 std::string
@@ -138,7 +107,7 @@ TEST(IkeCapture, TsharkSeesExchanges)
          false,
          {"2", "2", "2", "2", "2", "2", "32", "32", "32", "32", "32", "32", "5", "5"}},
     };
-    if (RunCommand("command -v tshark").empty())
+    if (!test::RunCommand("command -v tshark"))
     {
         FAIL() << "tshark is not installed; run tools/setup";
     }
@@ -147,11 +116,13 @@ TEST(IkeCapture, TsharkSeesExchanges)
         std::vector<IkeMessageRecord> sent;
         const std::string pcap = CaptureNegotiation(c.name, c.version, c.natTraversal, sent);
 
-        const std::string fields = RunCommand("tshark -r " + pcap
-                                              + " -T fields -e isakmp.exchangetype -e udp.dstport "
-                                                "-e _ws.malformed 2>/dev/null");
+        const std::string fields
+            = test::RunCommand("tshark -r " + pcap
+                               + " -T fields -e isakmp.exchangetype -e udp.dstport "
+                                 "-e _ws.malformed 2>/dev/null")
+                  .value_or("");
         std::vector<std::string> exchanges;
-        for (const std::string& line : Lines(fields))
+        for (const std::string& line : test::Lines(fields))
         {
             std::istringstream columns(line);
             std::string exchange;

@@ -21,6 +21,7 @@
 #include "ns3/ipv4-flow-classifier.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+#include "run-command.h"
 #include "sa-keys.h"
 
 #include <cstdio>
@@ -36,6 +37,8 @@ namespace
 {
 
 using namespace ns3;
+using test::Lines;
+using test::RunCommand;
 
 constexpr uint16_t kProbePort = 9;
 constexpr uint32_t kProbeSize = 100;
@@ -670,42 +673,6 @@ TEST(PolicyBased, CleartextPassesWithCheckOff)
     EXPECT_EQ(net.StackA()->GetDropCount(IpsecDropReason::UnprotectedTraffic), 0u);
     EXPECT_EQ(net.probes.Received(net.hostAddressesB[0], net.hostsA.Get(0)), 1u);
 }
-
-/// Run @p command through the shell; its standard output, or nullopt when it failed.
-std::optional<std::string>
-RunCommand(const std::string& command)
-{
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-    {
-        return std::nullopt;
-    }
-    std::string output;
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
-    {
-        output.append(buffer, n);
-    }
-    if (pclose(pipe) != 0)
-    {
-        return std::nullopt;
-    }
-    return output;
-}
-
-std::vector<std::string>
-Lines(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-    {
-        lines.push_back(line);
-    }
-    return lines;
-}
-
 TEST(PolicyBased, CaptureDecryptsWithTshark)
 {
     const std::filesystem::path dir

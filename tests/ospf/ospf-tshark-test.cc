@@ -16,6 +16,7 @@
 #include "ns3/point-to-point-helper.h"
 #include "ns3/string.h"
 #include "ospf-test-support.h"
+#include "run-command.h"
 
 #include <array>
 #include <cstdio>
@@ -35,48 +36,12 @@ namespace
 
 namespace fs = std::filesystem;
 
-/// Run @p command and return its standard output; nullopt when it cannot run.
-std::optional<std::string>
-RunCommand(const std::string& command)
-{
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe)
-    {
-        return std::nullopt;
-    }
-    std::string output;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0)
-    {
-        output.append(buffer.data(), n);
-    }
-    return output;
-}
-
 bool
 TsharkAvailable()
 {
     auto version = RunCommand("tshark --version 2>/dev/null");
     return version && version->find("TShark") != std::string::npos;
 }
-
-std::vector<std::string>
-Lines(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-    {
-        if (!line.empty())
-        {
-            lines.push_back(line);
-        }
-    }
-    return lines;
-}
-
 /// Fletcher check of RFC 905 annex B over an LSA without its LS age: both running sums
 /// must be 0 modulo 255. Written out here so the test does not rely on the codec.
 bool
