@@ -3,6 +3,7 @@
 // The baseline comparisons of the shipped scenarios themselves are CTest tests
 // (baseline-run-* and baseline-*, tests/CMakeLists.txt).
 #include "compare.h"
+#include "run-command.h"
 
 #include <array>
 #include <cstdio>
@@ -26,36 +27,16 @@ using nlohmann::json;
 const fs::path kBaseline
     = fs::path(TUNNELSIM_SOURCE_DIR) / "results" / "baseline" / "three-subnets.json";
 
-struct ToolOutput
-{
-    int exitCode = -1;
-    std::string text; ///< standard output and standard error together
-};
-
-/// Run tools/compare on @p baseline and @p results with the simrun of this build tree.
-ToolOutput
+/// Run tools/compare on @p baseline and @p results with the simrun of this build tree;
+/// the text is standard output and standard error together.
+test::CommandOutput
 RunCompareTool(const fs::path& baseline, const fs::path& results)
 {
     const std::string command = "TUNNELSIM_SIMRUN='" + std::string(TUNNELSIM_BINARY_DIR)
                                 + "/sim/simrun' '" + std::string(TUNNELSIM_SOURCE_DIR)
                                 + "/tools/compare' '" + baseline.string() + "' '" + results.string()
                                 + "' 2>&1";
-    ToolOutput output;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr)
-    {
-        ADD_FAILURE() << "popen failed: " << command;
-        return output;
-    }
-    std::array<char, 4096> buffer;
-    size_t read = 0;
-    while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    {
-        output.text.append(buffer.data(), read);
-    }
-    const int status = ::pclose(pipe);
-    output.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return output;
+    return test::RunShell(command);
 }
 
 /// A directory of its own under the system temporary directory, removed at the end.
@@ -101,7 +82,7 @@ TEST(CompareTool, UnchangedCopyPasses)
     TempDir dir;
     const fs::path copy = dir.File("copy.json");
     WriteJson(copy, ReadJson(kBaseline));
-    const ToolOutput output = RunCompareTool(kBaseline, copy);
+    const test::CommandOutput output = RunCompareTool(kBaseline, copy);
     EXPECT_EQ(output.exitCode, kCompareExitNoRegression) << output.text;
     EXPECT_EQ(output.text.find("REGRESSION"), std::string::npos) << output.text;
 }
@@ -141,7 +122,7 @@ TEST(CompareTool, ChangedBaselineFails)
         const fs::path path = dir.File("changed.json");
         WriteJson(path, changed);
 
-        const ToolOutput output = RunCompareTool(path, kBaseline);
+        const test::CommandOutput output = RunCompareTool(path, kBaseline);
         EXPECT_EQ(output.exitCode, kCompareExitRegression) << output.text;
         EXPECT_NE(output.text.find(c.metric), std::string::npos) << output.text;
         EXPECT_NE(output.text.find("REGRESSION"), std::string::npos) << output.text;
@@ -151,7 +132,7 @@ TEST(CompareTool, ChangedBaselineFails)
 TEST(CompareTool, MissingResultsFileIsUnreadable)
 {
     TempDir dir;
-    const ToolOutput output = RunCompareTool(kBaseline, dir.File("absent.json"));
+    const test::CommandOutput output = RunCompareTool(kBaseline, dir.File("absent.json"));
     EXPECT_EQ(output.exitCode, kCompareExitUnreadableInput) << output.text;
     EXPECT_NE(output.text.find("absent.json"), std::string::npos) << output.text;
 }
