@@ -91,6 +91,29 @@ class RowBuilder
         }
     }
 
+    /// Per-gateway counts by kind; a gateway or kind missing on one side counts as 0 there.
+    void Changes(const std::string& metric, const PerGatewayChanges& baseline,
+                 const PerGatewayChanges& result)
+    {
+        std::set<std::string> gateways;
+        for (const auto& entry : baseline)
+        {
+            gateways.insert(entry.first);
+        }
+        for (const auto& entry : result)
+        {
+            gateways.insert(entry.first);
+        }
+        const ChangeCounts none;
+        for (const std::string& gateway : gateways)
+        {
+            auto inBaseline = baseline.find(gateway);
+            auto inResult = result.find(gateway);
+            Counts(metric + "." + gateway, inBaseline == baseline.end() ? none : inBaseline->second,
+                   inResult == result.end() ? none : inResult->second);
+        }
+    }
+
     void Exact(const std::string& metric, const std::string& baseline, const std::string& result)
     {
         MetricComparison row = Row(metric, MetricKind::Exact);
@@ -208,6 +231,8 @@ CompareEvents(RowBuilder& rows, const Convergence& baseline, const Convergence& 
         rows.Count(prefix + ".change_cost.total", a.changeCost.total, b.changeCost.total);
         rows.Counts(prefix + ".change_cost.per_gateway", a.changeCost.perGateway,
                     b.changeCost.perGateway);
+        rows.Changes(prefix + ".change_cost.items", a.changeCost.items, b.changeCost.items);
+        rows.Changes(prefix + ".effects", a.effects, b.effects);
     }
 }
 

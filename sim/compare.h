@@ -7,7 +7,7 @@
  * Limitations:
  * - Events are matched by position and flows by name; a reordered event list is reported
  *   as changed events.
- * - A gateway or drop reason missing from one file counts as 0 there.
+ * - A gateway, kind of change or drop reason missing from one file counts as 0 there.
  */
 #ifndef TUNNELSIM_SIM_COMPARE_H
 #define TUNNELSIM_SIM_COMPARE_H

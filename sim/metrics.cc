@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 #include <map>
+#include <stdexcept>
 
 namespace tunnelsim
 {
@@ -39,6 +41,106 @@ FirstDeliverySince(const ProbeFlow& flow, double sinceS, double untilS)
         }
     }
     return std::nullopt;
+}
+
+/// Adds @p count under @p kind, leaving out zeros so that absent means 0.
+void
+AddCount(ChangeCounts& counts, const char* kind, uint64_t count)
+{
+    if (count > 0)
+    {
+        counts[kind] += count;
+    }
+}
+
+/// Number of elements of @p from that @p to lacks.
+template<typename Set>
+uint64_t
+CountMissing(const Set& from, const Set& to)
+{
+    uint64_t missing = 0;
+    for (const auto& element : from)
+    {
+        missing += to.count(element) == 0;
+    }
+    return missing;
+}
+
+/// Keys of @p from that @p to lacks, and keys of both whose values differ.
+template<typename Map>
+std::pair<uint64_t, uint64_t>
+CountMissingAndChanged(const Map& from, const Map& to)
+{
+    uint64_t missing = 0;
+    uint64_t changed = 0;
+    for (const auto& [key, value] : from)
+    {
+        auto found = to.find(key);
+        if (found == to.end())
+        {
+            ++missing;
+        }
+        else if (!(found->second == value))
+        {
+            ++changed;
+        }
+    }
+    return {missing, changed};
+}
+
+/// Items an operator typed: the difference between before the event and right after it.
+ChangeCounts
+TypedItems(const GatewayState& before, const GatewayState& configured)
+{
+    ChangeCounts items;
+    AddCount(items, kSelectorsAdded,
+             CountMissing(configured.protectPolicies, before.protectPolicies));
+    AddCount(items, kSelectorsRemoved,
+             CountMissing(before.protectPolicies, configured.protectPolicies));
+    AddCount(items, kStaticRoutesAdded, CountMissing(configured.staticRoutes, before.staticRoutes));
+    AddCount(items, kStaticRoutesRemoved,
+             CountMissing(before.staticRoutes, configured.staticRoutes));
+    const auto [ospfAdded, ospfChanged]
+        = CountMissingAndChanged(configured.ospfInterfaces, before.ospfInterfaces);
+    AddCount(items, kOspfInterfacesAdded, ospfAdded);
+    AddCount(items, kOspfInterfacesChanged, ospfChanged);
+    AddCount(items, kOspfInterfacesRemoved,
+             CountMissingAndChanged(before.ospfInterfaces, configured.ospfInterfaces).first);
+    return items;
+}
+
+/// Changes the network made by itself: connected and OSPF routes and CHILD SAs over the
+/// whole window, static routes only after the configuration step (the rest were typed).
+ChangeCounts
+NetworkEffects(const GatewayState& before, const GatewayState& configured,
+               const GatewayState& settled)
+{
+    ChangeCounts effects;
+    AddCount(effects, kConnectedRoutesAdded,
+             CountMissing(settled.connectedRoutes, before.connectedRoutes));
+    AddCount(effects, kConnectedRoutesRemoved,
+             CountMissing(before.connectedRoutes, settled.connectedRoutes));
+    const auto [ospfAdded, ospfChanged]
+        = CountMissingAndChanged(settled.ospfRoutes, before.ospfRoutes);
+    AddCount(effects, kOspfRoutesAdded, ospfAdded);
+    AddCount(effects, kOspfRoutesChanged, ospfChanged);
+    AddCount(effects, kOspfRoutesRemoved,
+             CountMissingAndChanged(before.ospfRoutes, settled.ospfRoutes).first);
+    AddCount(effects, kStaticRoutesWithdrawn,
+             CountMissing(configured.staticRoutes, settled.staticRoutes));
+    AddCount(effects, kStaticRoutesRestored,
+             CountMissing(settled.staticRoutes, configured.staticRoutes));
+
+    // A rekey replaces a CHILD SA without changing the active count, so whatever is active
+    // neither from before nor newly negotiated was deleted.
+    const uint64_t negotiated = settled.childSasEstablished >= before.childSasEstablished
+                                    ? settled.childSasEstablished - before.childSasEstablished
+                                    : 0;
+    const uint64_t present = before.activeChildSas + negotiated;
+    AddCount(effects, kChildSasNegotiated, negotiated);
+    AddCount(effects, kChildSasDeleted,
+             present > settled.activeChildSas ? present - settled.activeChildSas : 0);
+    return effects;
 }
 
 } // namespace
@@ -200,6 +302,36 @@ EventChangeCost(const Scenario& scenario, const Design& design, size_t eventInde
         cost.total += count;
     }
     return cost;
+}
+
+EventChanges
+MeasureEventChanges(const std::vector<std::string>& gateways,
+                    const std::vector<GatewayState>& before,
+                    const std::vector<GatewayState>& configured,
+                    const std::vector<GatewayState>& settled)
+{
+    if (before.size() != gateways.size() || configured.size() != gateways.size()
+        || settled.size() != gateways.size())
+    {
+        throw std::invalid_argument(fmt::format(
+            "MeasureEventChanges: expected {} gateway states in each list, got {}, {} and {}",
+            gateways.size(), before.size(), configured.size(), settled.size()));
+    }
+    EventChanges changes;
+    for (size_t g = 0; g < gateways.size(); ++g)
+    {
+        const ChangeCounts items = TypedItems(before[g], configured[g]);
+        uint64_t typed = 0;
+        for (const auto& [kind, count] : items)
+        {
+            typed += count;
+        }
+        changes.changeCost.items[gateways[g]] = items;
+        changes.changeCost.perGateway[gateways[g]] = typed;
+        changes.changeCost.total += typed;
+        changes.effects[gateways[g]] = NetworkEffects(before[g], configured[g], settled[g]);
+    }
+    return changes;
 }
 
 std::optional<double>

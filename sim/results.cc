@@ -73,6 +73,17 @@ CountsJson(const std::map<std::string, uint64_t>& counts)
 }
 
 ResultsJson
+ChangesJson(const PerGatewayChanges& changes)
+{
+    ResultsJson json = ResultsJson::object();
+    for (const auto& [gateway, counts] : changes)
+    {
+        json[gateway] = CountsJson(counts);
+    }
+    return json;
+}
+
+ResultsJson
 DesignJson(const DesignResults& design, const std::string& pointer)
 {
     ResultsJson json;
@@ -100,7 +111,9 @@ DesignJson(const DesignResults& design, const std::string& pointer)
         eventJson["all_pairs_reachable_s"]
             = Nullable(event.allPairsReachableS, eventPointer + "/all_pairs_reachable_s");
         eventJson["change_cost"] = {{"total", event.changeCost.total},
-                                    {"per_gateway", CountsJson(event.changeCost.perGateway)}};
+                                    {"per_gateway", CountsJson(event.changeCost.perGateway)},
+                                    {"items", ChangesJson(event.changeCost.items)}};
+        eventJson["effects"] = ChangesJson(event.effects);
         events.push_back(std::move(eventJson));
     }
     std::string phasesPointer = convergencePointer + "/phases";
@@ -274,6 +287,29 @@ ReadCounts(const ResultsJson& object, std::string_view key, const std::string& p
     return counts;
 }
 
+/// Per-gateway change counts under @p key. Files written before these keys existed lack
+/// them, which reads as no gateway changed anything.
+PerGatewayChanges
+ReadChanges(const ResultsJson& object, std::string_view key, const std::string& pointer)
+{
+    if (object.find(std::string(key)) == object.end())
+    {
+        return {};
+    }
+    const ResultsJson& value = Member(object, key, pointer);
+    const std::string valuePointer = fmt::format("{}/{}", pointer, key);
+    if (!value.is_object())
+    {
+        ThrowWrongType(value, "an object of per-gateway counts", valuePointer);
+    }
+    PerGatewayChanges changes;
+    for (const auto& [gateway, counts] : value.items())
+    {
+        changes[gateway] = ReadCounts(value, gateway, valuePointer);
+    }
+    return changes;
+}
+
 const ResultsJson&
 ReadArray(const ResultsJson& object, std::string_view key, const std::string& pointer)
 {
@@ -338,6 +374,8 @@ ReadDesign(const ResultsJson& json, const std::string& pointer)
         event.changeCost.total = ReadCount(cost, "total", eventPointer + "/change_cost");
         event.changeCost.perGateway
             = ReadCounts(cost, "per_gateway", eventPointer + "/change_cost");
+        event.changeCost.items = ReadChanges(cost, "items", eventPointer + "/change_cost");
+        event.effects = ReadChanges(eventJson, "effects", eventPointer);
         design.convergence.events.push_back(std::move(event));
     }
 

@@ -53,11 +53,45 @@ struct Reachability
     uint64_t total = 0; ///< all subnet pairs across sites
 };
 
-/** Configuration items an operator touches for one change. */
+/// Counts of one gateway keyed by kind of change (the constants below), sorted by kind. A
+/// kind that counted 0 is absent.
+using ChangeCounts = std::map<std::string, uint64_t>;
+
+// Kinds of change counted per gateway (keys of ChangeCounts). Typed by an operator:
+constexpr const char* kSelectorsAdded = "selectors_added"; ///< SPD PROTECT entries
+constexpr const char* kSelectorsRemoved = "selectors_removed";
+constexpr const char* kStaticRoutesAdded = "static_routes_added";
+constexpr const char* kStaticRoutesRemoved = "static_routes_removed";
+/// Interfaces on which OSPF starts or stops running (an "ip ospf" or "network" statement).
+constexpr const char* kOspfInterfacesAdded = "ospf_interfaces_added";
+constexpr const char* kOspfInterfacesRemoved = "ospf_interfaces_removed";
+/// Interfaces that keep running OSPF with other settings (passive, cost).
+constexpr const char* kOspfInterfacesChanged = "ospf_interfaces_changed";
+// Done by the network itself:
+constexpr const char* kConnectedRoutesAdded = "connected_routes_added";
+constexpr const char* kConnectedRoutesRemoved = "connected_routes_removed";
+constexpr const char* kOspfRoutesAdded = "ospf_routes_added";
+constexpr const char* kOspfRoutesRemoved = "ospf_routes_removed";
+/// Same destination, other next hop, interface or cost.
+constexpr const char* kOspfRoutesChanged = "ospf_routes_changed";
+/// Static routes taken out of the table while their tunnel is down (GRE keepalives).
+constexpr const char* kStaticRoutesWithdrawn = "static_routes_withdrawn";
+constexpr const char* kStaticRoutesRestored = "static_routes_restored";
+/// New CHILD SAs (rekeys excluded); one negotiation counts on both of its gateways.
+constexpr const char* kChildSasNegotiated = "child_sas_negotiated";
+constexpr const char* kChildSasDeleted = "child_sas_deleted";
+
+/// Change counts keyed by gateway name, sorted by name; every gateway of the scenario has an
+/// entry, empty when nothing changed there.
+using PerGatewayChanges = std::map<std::string, ChangeCounts>;
+
+/** Configuration items an operator types for one event, measured on the gateways. */
 struct ChangeCost
 {
-    uint64_t total = 0;
-    PerGatewayCounts perGateway;
+    uint64_t total = 0;          ///< sum of perGateway
+    PerGatewayCounts perGateway; ///< per gateway: sum of its items
+    /// Items typed on each gateway by kind: SPD selectors, static routes, OSPF interfaces.
+    PerGatewayChanges items;
 };
 
 /** Times inside the cold-start convergence, in seconds from the start; null if never. */
@@ -76,6 +110,10 @@ struct EventConvergence
     /// Seconds from the event until every subnet pair delivered probes both ways again.
     std::optional<double> allPairsReachableS;
     ChangeCost changeCost;
+    /// Changes the network made by itself on each gateway between this event and the next
+    /// one: connected routes, OSPF-learned routes, static routes a tunnel took down or
+    /// brought back, CHILD SAs negotiated and deleted.
+    PerGatewayChanges effects;
 };
 
 struct Convergence

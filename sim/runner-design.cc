@@ -419,7 +419,9 @@ DesignRun::CollectConvergence() const
         measured.type = std::string(EventTypeName(event.action));
         measured.atS = event.atS;
         measured.allPairsReachableS = EventRecoveryTime(m_probes.Flows(), event.atS, windowEnd);
-        measured.changeCost = EventChangeCost(m_scenario, m_design, i, m_prefixes);
+        EventChanges changes = MeasuredEventChanges(i);
+        measured.changeCost = std::move(changes.changeCost);
+        measured.effects = std::move(changes.effects);
         convergence.events.push_back(measured);
     }
     return convergence;

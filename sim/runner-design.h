@@ -7,6 +7,7 @@
 #ifndef TUNNELSIM_SIM_RUNNER_DESIGN_H
 #define TUNNELSIM_SIM_RUNNER_DESIGN_H
 
+#include "metrics.h"
 #include "ns3/application.h"
 #include "ns3/ptr.h"
 #include "probe.h"
@@ -19,7 +20,9 @@
 #include "walk.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +70,14 @@ class DesignRun
     uint64_t DeliveredPayloadBytes() const;
     // runner-events.cc
     void ScheduleEvents();
+    /// Run @p action, the change of scenario event @p index, reading the gateways' states
+    /// before and after it.
+    void ApplyEvent(size_t index, const std::function<void()>& action);
+    /// Read the gateways' states as the end of the last applied event's window.
+    void CloseEventWindow();
+    std::vector<GatewayState> ReadGatewayStates() const;
+    /// Change cost and effects of scenario event @p index; empty if it never applied.
+    EventChanges MeasuredEventChanges(size_t index) const;
     void ApplySubnetAdd(size_t prefixIndex);
     void ApplySubnetRemove(size_t prefixIndex);
     void SchedulePcap();
@@ -93,6 +104,16 @@ class DesignRun
     std::unique_ptr<WalkTracer> m_walk;
     ProbeRecorder m_probes;
     std::vector<TrafficFlow> m_flows;
+    /// Gateway states around each scenario event, in scenario order (see MeasureEventChanges).
+    struct EventStates
+    {
+        std::vector<GatewayState> before;
+        std::vector<GatewayState> configured;
+        std::vector<GatewayState> settled;
+    };
+    std::vector<EventStates> m_eventStates;
+    /// Scenario index of the event applied last, whose window is still open.
+    std::optional<size_t> m_openEvent;
     /// Characters of the progress line on screen; 0 when none is shown.
     size_t m_progressWidth = 0;
 };

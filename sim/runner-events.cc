@@ -1,10 +1,18 @@
-// Scenario events of a design run (what each design changes at the event time), pcap
-// capture and the progress line.
+// Scenario events of a design run (what each design changes at the event time, and the
+// gateway states read around it for the change cost and effects), pcap capture and the
+// progress line.
 
+#include "ike-helper.h"
+#include "ipsec-helper.h"
+#include "ns3/ipv4-routing-table-entry.h"
+#include "ns3/ipv4-static-routing-helper.h"
+#include "ns3/ipv4-static-routing.h"
 #include "ns3/simulator.h"
+#include "ospf-helper.h"
 #include "runner-design.h"
 
 #include <fmt/format.h>
+#include <functional>
 #include <ostream>
 
 namespace tunnelsim
@@ -16,58 +24,143 @@ namespace
 /// Simulated time between two progress checks, seconds.
 constexpr double kProgressIntervalS = 1.0;
 
+/// True when @p route leads out of its interface (no next hop) to a network that one of
+/// that interface's addresses belongs to: the route an address brings along.
+bool
+IsConnectedRoute(const ns3::Ptr<ns3::Ipv4>& ipv4, const RouteEntry& route)
+{
+    if (route.nextHop != 0 || route.interface >= ipv4->GetNInterfaces())
+    {
+        return false;
+    }
+    for (uint32_t a = 0; a < ipv4->GetNAddresses(route.interface); ++a)
+    {
+        const ns3::Ipv4InterfaceAddress address = ipv4->GetAddress(route.interface, a);
+        if (address.GetMask().Get() == route.mask
+            && (address.GetLocal().Get() & route.mask) == route.network)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The SPD, routing tables, OSPF interfaces and IKE counters of gateway @p node.
+GatewayState
+ReadGatewayState(const ns3::Ptr<ns3::Node>& node)
+{
+    GatewayState state;
+    const ns3::Ptr<SecurityPolicyDatabase> spd = IpsecHelper::GetStack(node)->GetSpd();
+    for (size_t p = 0; p < spd->GetN(); ++p)
+    {
+        const SecurityPolicy& policy = spd->Get(p);
+        if (policy.action == PolicyAction::Protect)
+        {
+            state.protectPolicies.insert(policy.id);
+        }
+    }
+
+    const ns3::Ptr<ns3::Ipv4> ipv4 = node->GetObject<ns3::Ipv4>();
+    const ns3::Ptr<ns3::Ipv4StaticRouting> routing
+        = ns3::Ipv4StaticRoutingHelper().GetStaticRouting(ipv4);
+    for (uint32_t r = 0; routing && r < routing->GetNRoutes(); ++r)
+    {
+        const ns3::Ipv4RoutingTableEntry route = routing->GetRoute(r);
+        const RouteEntry entry{route.GetDestNetwork().Get(), route.GetDestNetworkMask().Get(),
+                               route.GetGateway().Get(), route.GetInterface(),
+                               routing->GetMetric(r)};
+        (IsConnectedRoute(ipv4, entry) ? state.connectedRoutes : state.staticRoutes).insert(entry);
+    }
+
+    if (const ns3::Ptr<OspfRoutingProtocol> ospf = OspfHelper::GetOspf(node))
+    {
+        for (const OspfRouteInfo& route : ospf->GetRoutes())
+        {
+            const RouteEntry entry{route.network.Get(), route.mask.Get(), route.nextHop.Get(),
+                                   route.interface, route.cost};
+            if (!IsConnectedRoute(ipv4, entry))
+            {
+                state.ospfRoutes[{entry.network, entry.mask}] = entry;
+            }
+        }
+        for (uint32_t i = 0; i < ipv4->GetNInterfaces(); ++i)
+        {
+            const OspfInterfaceSettings settings = ospf->GetInterfaceSettings(i);
+            if (!settings.excluded)
+            {
+                state.ospfInterfaces[i]
+                    = OspfInterfaceEntry{settings.passive, settings.cost.value_or(0)};
+            }
+        }
+    }
+
+    const ns3::Ptr<IkeEndpoint> ike = IkeHelper::GetEndpoint(node);
+    state.childSasEstablished = ike->GetCounters().childSasEstablished;
+    for (size_t c = 0; c < ike->GetNConnections(); ++c)
+    {
+        state.activeChildSas += ike->GetActiveChildSaCount(c);
+    }
+    return state;
+}
+
 } // namespace
 
 void
 DesignRun::ScheduleEvents()
 {
-    for (const ScenarioEvent& event : m_scenario.events)
+    m_eventStates.assign(m_scenario.events.size(), EventStates{});
+    for (size_t i = 0; i < m_scenario.events.size(); ++i)
     {
+        const ScenarioEvent& event = m_scenario.events[i];
         const double at = event.atS;
-        const ns3::Time when = ns3::Seconds(at);
+        std::function<void()> action;
         if (const auto* down = std::get_if<LinkDownEvent>(&event.action))
         {
-            ns3::Simulator::Schedule(when,
-                                     [this, link = down->link]()
-                                     {
-                                         m_topology->SetLinkDown(link, true);
-                                     });
+            action = [this, link = down->link]()
+            {
+                m_topology->SetLinkDown(link, true);
+            };
         }
         else if (const auto* up = std::get_if<LinkUpEvent>(&event.action))
         {
-            ns3::Simulator::Schedule(when,
-                                     [this, link = up->link]()
-                                     {
-                                         m_topology->SetLinkDown(link, false);
-                                     });
+            action = [this, link = up->link]()
+            {
+                m_topology->SetLinkDown(link, false);
+            };
         }
         else if (const auto* added = std::get_if<SubnetAddEvent>(&event.action))
         {
-            const size_t index = PrefixIndex(added->subnet.prefix, at);
-            ns3::Simulator::Schedule(when,
-                                     [this, index]()
-                                     {
-                                         ApplySubnetAdd(index);
-                                     });
+            action = [this, index = PrefixIndex(added->subnet.prefix, at)]()
+            {
+                ApplySubnetAdd(index);
+            };
         }
         else if (const auto* removed = std::get_if<SubnetRemoveEvent>(&event.action))
         {
-            const size_t index = PrefixIndex(removed->prefix, at);
-            ns3::Simulator::Schedule(when,
-                                     [this, index]()
-                                     {
-                                         ApplySubnetRemove(index);
-                                     });
+            action = [this, index = PrefixIndex(removed->prefix, at)]()
+            {
+                ApplySubnetRemove(index);
+            };
         }
         else if (const auto* restart = std::get_if<GatewayRestartEvent>(&event.action))
         {
             const size_t gateway = SiteOfGateway(m_scenario, restart->gateway);
-            ns3::Simulator::Schedule(when,
-                                     [this, gateway, name = restart->gateway]()
-                                     {
-                                         m_topology->SetGatewayIsolated(name, true);
-                                         m_network->SetGatewayPower(gateway, false);
-                                     });
+            action = [this, gateway, name = restart->gateway]()
+            {
+                m_topology->SetGatewayIsolated(name, true);
+                m_network->SetGatewayPower(gateway, false);
+            };
+        }
+        ns3::Simulator::Schedule(ns3::Seconds(at),
+                                 [this, i, action]()
+                                 {
+                                     ApplyEvent(i, action);
+                                 });
+        if (const auto* restart = std::get_if<GatewayRestartEvent>(&event.action))
+        {
+            // Powering on belongs to the same event, so its effects count with it. Scheduled
+            // after the power-off, so a zero downtime still applies them in order.
+            const size_t gateway = SiteOfGateway(m_scenario, restart->gateway);
             ns3::Simulator::Schedule(ns3::Seconds(at + restart->downS),
                                      [this, gateway, name = restart->gateway]()
                                      {
@@ -76,6 +169,69 @@ DesignRun::ScheduleEvents()
                                      });
         }
     }
+    // Scheduled before Run() sets the stop time, so this runs before the simulation stops.
+    ns3::Simulator::Schedule(ns3::Seconds(m_scenario.durationS), &DesignRun::CloseEventWindow,
+                             this);
+}
+
+void
+DesignRun::ApplyEvent(size_t index, const std::function<void()>& action)
+{
+    // Reading the states before and after the action in one callback keeps every other
+    // event of the same instant out of the difference.
+    const std::vector<GatewayState> states = ReadGatewayStates();
+    if (m_openEvent)
+    {
+        m_eventStates[*m_openEvent].settled = states;
+    }
+    EventStates& event = m_eventStates.at(index);
+    event.before = states;
+    if (action)
+    {
+        action();
+    }
+    event.configured = ReadGatewayStates();
+    m_openEvent = index;
+}
+
+void
+DesignRun::CloseEventWindow()
+{
+    if (m_openEvent)
+    {
+        m_eventStates[*m_openEvent].settled = ReadGatewayStates();
+        m_openEvent.reset();
+    }
+}
+
+std::vector<GatewayState>
+DesignRun::ReadGatewayStates() const
+{
+    std::vector<GatewayState> states;
+    for (const TopologyGateway& gateway : m_topology->Gateways())
+    {
+        states.push_back(ReadGatewayState(gateway.node));
+    }
+    return states;
+}
+
+EventChanges
+DesignRun::MeasuredEventChanges(size_t index) const
+{
+    std::vector<std::string> names;
+    for (const TopologyGateway& gateway : m_topology->Gateways())
+    {
+        names.push_back(gateway.name);
+    }
+    const EventStates& event = m_eventStates.at(index);
+    if (event.before.empty())
+    {
+        // The event never applied (the run stopped first): nothing changed.
+        const std::vector<GatewayState> unchanged(names.size());
+        return MeasureEventChanges(names, unchanged, unchanged, unchanged);
+    }
+    return MeasureEventChanges(names, event.before, event.configured,
+                               event.settled.empty() ? event.configured : event.settled);
 }
 
 void

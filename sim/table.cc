@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <iterator>
 #include <set>
 #include <vector>
 
@@ -49,6 +50,65 @@ FormatPerGateway(const PerGatewayCounts& counts)
         text += fmt::format("{}{} {}", text.empty() ? "" : ", ", gateway, count);
     }
     return text.empty() ? "-" : text;
+}
+
+/** Table wording of one kind of change, as in "+3 selectors" or "2 static routes withdrawn". */
+struct ChangeLabel
+{
+    const char* kind;
+    const char* sign; ///< "+", "-" or "" before the count
+    const char* singular;
+    const char* plural;
+};
+
+/// Kinds in the order the cells list them: typed items first, then what the network did.
+constexpr ChangeLabel kChangeLabels[] = {
+    {kSelectorsAdded, "+", "selector", "selectors"},
+    {kSelectorsRemoved, "-", "selector", "selectors"},
+    {kStaticRoutesAdded, "+", "static route", "static routes"},
+    {kStaticRoutesRemoved, "-", "static route", "static routes"},
+    {kOspfInterfacesAdded, "+", "OSPF interface", "OSPF interfaces"},
+    {kOspfInterfacesRemoved, "-", "OSPF interface", "OSPF interfaces"},
+    {kOspfInterfacesChanged, "", "OSPF interface changed", "OSPF interfaces changed"},
+    {kConnectedRoutesAdded, "+", "connected route", "connected routes"},
+    {kConnectedRoutesRemoved, "-", "connected route", "connected routes"},
+    {kOspfRoutesAdded, "+", "OSPF route", "OSPF routes"},
+    {kOspfRoutesRemoved, "-", "OSPF route", "OSPF routes"},
+    {kOspfRoutesChanged, "", "OSPF route changed", "OSPF routes changed"},
+    {kStaticRoutesWithdrawn, "", "static route withdrawn", "static routes withdrawn"},
+    {kStaticRoutesRestored, "", "static route restored", "static routes restored"},
+    {kChildSasNegotiated, "+", "CHILD SA", "CHILD SAs"},
+    {kChildSasDeleted, "-", "CHILD SA", "CHILD SAs"},
+};
+
+/// The changes of one gateway in one cell, "-" when there are none. Kinds this version
+/// does not name (from a newer file) follow as "kind N".
+std::string
+FormatChanges(const ChangeCounts& counts)
+{
+    std::vector<std::string> parts;
+    for (const ChangeLabel& label : kChangeLabels)
+    {
+        auto found = counts.find(label.kind);
+        if (found != counts.end() && found->second > 0)
+        {
+            parts.push_back(fmt::format("{}{} {}", label.sign, found->second,
+                                        found->second == 1 ? label.singular : label.plural));
+        }
+    }
+    for (const auto& [kind, count] : counts)
+    {
+        const bool named = std::any_of(std::begin(kChangeLabels), std::end(kChangeLabels),
+                                       [&kind](const ChangeLabel& label)
+                                       {
+                                           return kind == label.kind;
+                                       });
+        if (!named && count > 0)
+        {
+            parts.push_back(fmt::format("{} {}", kind, count));
+        }
+    }
+    return parts.empty() ? "-" : fmt::format("{}", fmt::join(parts, ", "));
 }
 
 /// A row with one cell per design, from @p cell.
@@ -211,6 +271,51 @@ ConvergenceRows(const Results& results)
                                               FormatPerGateway(e->changeCost.perGateway))
                                             : "-";
                                }));
+        // One row per gateway and side (typed by an operator, done by the network), left
+        // out when no design changed anything there.
+        std::set<std::string> gateways;
+        for (const DesignResults& design : results.designs)
+        {
+            if (const EventConvergence* e = event(design))
+            {
+                for (const auto& [gateway, counts] : e->changeCost.items)
+                {
+                    gateways.insert(gateway);
+                }
+                for (const auto& [gateway, counts] : e->effects)
+                {
+                    gateways.insert(gateway);
+                }
+            }
+        }
+        for (bool typed : {true, false})
+        {
+            for (const std::string& gateway : gateways)
+            {
+                Row row = MakeRow(
+                    fmt::format("    {} {}", gateway, typed ? "configured" : "automatic"), results,
+                    [&event, &gateway, typed](const DesignResults& d)
+                    {
+                        const EventConvergence* e = event(d);
+                        if (!e)
+                        {
+                            return std::string("-");
+                        }
+                        const PerGatewayChanges& changes = typed ? e->changeCost.items : e->effects;
+                        auto found = changes.find(gateway);
+                        return found == changes.end() ? std::string("-")
+                                                      : FormatChanges(found->second);
+                    });
+                if (std::any_of(row.cells.begin(), row.cells.end(),
+                                [](const std::string& cell)
+                                {
+                                    return cell != "-";
+                                }))
+                {
+                    rows.push_back(std::move(row));
+                }
+            }
+        }
         rows.push_back(MakeRow("  convergence", results,
                                [&event](const DesignResults& d)
                                {

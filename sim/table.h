@@ -14,8 +14,9 @@ namespace tunnelsim
 
 /**
  * The table of @p results: selectors per gateway and in total, CHILD SAs, SAs and routes,
- * reachability, convergence at the start and after each event with its change cost,
- * goodput, wire bytes per payload byte, drops by reason and the crypto cost model.
+ * reachability, convergence at the start and after each event with its change cost and,
+ * per gateway, what was configured and what the network did by itself, goodput, wire bytes per
+ * payload byte, drops by reason and the crypto cost model.
  */
 std::string FormatResultsTable(const Results& results);
 

@@ -317,6 +317,74 @@ TEST(CompareResults, EventCountChangeFails)
     EXPECT_EQ(row->verdict, Verdict::Regression);
 }
 
+/// MakeBaseline with a subnet-add event whose change cost and effects are itemised.
+Results
+WithAddSubnetEvent(Results results)
+{
+    EventConvergence event;
+    event.type = "subnet-add";
+    event.atS = 30;
+    event.allPairsReachableS = 1.0;
+    event.changeCost.total = 1;
+    event.changeCost.perGateway = {{"gw-a", 0}, {"gw-b", 1}};
+    event.changeCost.items = {{"gw-a", {}}, {"gw-b", {{"static_routes_added", 1}}}};
+    event.effects = {{"gw-a", {{"connected_routes_added", 1}}}, {"gw-b", {}}};
+    results.designs[1].convergence.events = {event};
+    return results;
+}
+
+TEST(CompareResults, EqualChangeItemsPass)
+{
+    ComparisonReport report = CompareWithDefaults(WithAddSubnetEvent(MakeBaseline()),
+                                                  WithAddSubnetEvent(MakeBaseline()));
+    EXPECT_FALSE(report.Regressed());
+    const MetricComparison* row = FindRow(
+        report, "gre-ospf", "convergence.events[0].change_cost.items.gw-b.static_routes_added");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->kind, MetricKind::Count);
+    EXPECT_EQ(row->verdict, Verdict::Equal);
+}
+
+TEST(CompareResults, ChangeItemCountFails)
+{
+    const Results baseline = WithAddSubnetEvent(MakeBaseline());
+    Results result = baseline;
+    result.designs[1].convergence.events[0].changeCost.items["gw-b"]["static_routes_added"] = 2;
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    const MetricComparison* row = FindRow(
+        report, "gre-ospf", "convergence.events[0].change_cost.items.gw-b.static_routes_added");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+    EXPECT_EQ(row->difference, "+1");
+}
+
+TEST(CompareResults, NewEffectKindFails)
+{
+    // A kind only the results have counts as 0 in the baseline.
+    const Results baseline = WithAddSubnetEvent(MakeBaseline());
+    Results result = baseline;
+    result.designs[1].convergence.events[0].effects["gw-b"]["ospf_routes_added"] = 1;
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    const MetricComparison* row
+        = FindRow(report, "gre-ospf", "convergence.events[0].effects.gw-b.ospf_routes_added");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->baseline, "0");
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
+TEST(CompareResults, MissingEffectsGatewayFails)
+{
+    const Results baseline = WithAddSubnetEvent(MakeBaseline());
+    Results result = baseline;
+    result.designs[1].convergence.events[0].effects.erase("gw-a");
+    ComparisonReport report = CompareWithDefaults(baseline, result);
+    const MetricComparison* row
+        = FindRow(report, "gre-ospf", "convergence.events[0].effects.gw-a.connected_routes_added");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->result, "0");
+    EXPECT_EQ(row->verdict, Verdict::Regression);
+}
+
 TEST(FormatComparison, ListsOnlyDifferences)
 {
     Results result = MakeBaseline();

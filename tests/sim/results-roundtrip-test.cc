@@ -40,6 +40,10 @@ MakeSample()
     added.allPairsReachableS = 2.5e-3;
     added.changeCost.perGateway = {{"gw-a", 3}, {"gw-b", 3}};
     added.changeCost.total = 6;
+    added.changeCost.items
+        = {{"gw-b", {{"selectors_added", 3}}}, {"gw-a", {{"selectors_added", 3}}}};
+    added.effects
+        = {{"gw-a", {{"connected_routes_added", 1}, {"child_sas_negotiated", 3}}}, {"gw-b", {}}};
     policy.convergence.events.push_back(added);
     policy.throughput.goodputBps = 1999872.5;
     policy.throughput.wireBytesPerPayloadByte = 1.0 + 57.0 / 1200.0;
@@ -102,6 +106,10 @@ TEST(ResultsJson, RoundTripValues)
     EXPECT_EQ(policy.drops, sample.designs[0].drops);
     ASSERT_EQ(policy.convergence.events.size(), 1U);
     EXPECT_EQ(policy.convergence.events[0].changeCost.total, 6U);
+    EXPECT_EQ(policy.convergence.events[0].changeCost.items,
+              sample.designs[0].convergence.events[0].changeCost.items);
+    EXPECT_EQ(policy.convergence.events[0].effects,
+              sample.designs[0].convergence.events[0].effects);
     EXPECT_FALSE(policy.convergence.phases.ospfFullS.has_value());
     EXPECT_FALSE(back.designs[1].convergence.allPairsReachableS.has_value());
     EXPECT_EQ(back.designs[1].cryptoCost.perPacketNs, 850.0);
@@ -147,6 +155,51 @@ TEST(ResultsJson, DesignKeyOrder)
     EXPECT_EQ(keys, (std::vector<std::string>{"name", "type", "selectors", "sas", "routes",
                                               "reachability", "convergence", "throughput", "drops",
                                               "crypto_cost"}));
+}
+
+TEST(ResultsJson, EventKeyOrder)
+{
+    ResultsJson json = MakeSample();
+    const ResultsJson& event = json.at("designs").at(0).at("convergence").at("events").at(0);
+    std::vector<std::string> keys;
+    for (const auto& item : event.items())
+    {
+        keys.push_back(item.key());
+    }
+    EXPECT_EQ(keys, (std::vector<std::string>{"index", "type", "at_s", "all_pairs_reachable_s",
+                                              "change_cost", "effects"}));
+    std::vector<std::string> costKeys;
+    for (const auto& item : event.at("change_cost").items())
+    {
+        costKeys.push_back(item.key());
+    }
+    EXPECT_EQ(costKeys, (std::vector<std::string>{"total", "per_gateway", "items"}));
+}
+
+TEST(ResultsJson, EmptyGatewayChangesWritten)
+{
+    // A gateway where nothing changed is listed with an empty object, not left out.
+    ResultsJson json = MakeSample();
+    const ResultsJson& effects
+        = json.at("designs").at(0).at("convergence").at("events").at(0).at("effects");
+    ASSERT_TRUE(effects.contains("gw-b"));
+    EXPECT_TRUE(effects.at("gw-b").is_object());
+    EXPECT_TRUE(effects.at("gw-b").empty());
+}
+
+TEST(ResultsJson, MissingChangesReadAsEmpty)
+{
+    // Files written before items and effects existed still read.
+    ResultsJson json = MakeSample();
+    ResultsJson& event = json["designs"][0]["convergence"]["events"][0];
+    event["change_cost"].erase("items");
+    event.erase("effects");
+    ResultsReadResult parsed = ParseResults(json.dump());
+    ASSERT_TRUE(parsed.results.has_value()) << parsed.error;
+    const EventConvergence& read = parsed.results->designs[0].convergence.events[0];
+    EXPECT_TRUE(read.changeCost.items.empty());
+    EXPECT_TRUE(read.effects.empty());
+    EXPECT_EQ(read.changeCost.total, 6U);
 }
 
 TEST(ResultsJson, MapOrderIndependent)
@@ -259,6 +312,31 @@ TEST(ResultsJson, InvalidJson)
     ResultsReadResult parsed = ParseResults("{\"format_version\": 1,");
     EXPECT_FALSE(parsed.results.has_value());
     EXPECT_NE(parsed.error.find("invalid JSON"), std::string::npos) << parsed.error;
+}
+
+TEST(ResultsJson, BadChangeCountNamed)
+{
+    std::string error = ErrorAfterEdit(
+        [](ResultsJson& json)
+        {
+            json["designs"][0]["convergence"]["events"][0]["effects"]["gw-a"]
+                ["connected_routes_added"]
+                = "one";
+        });
+    EXPECT_NE(error.find("/designs/0/convergence/events/0/effects/gw-a/connected_routes_added"),
+              std::string::npos)
+        << error;
+}
+
+TEST(ResultsJson, ItemsNotObjectRejected)
+{
+    std::string error = ErrorAfterEdit(
+        [](ResultsJson& json)
+        {
+            json["designs"][0]["convergence"]["events"][0]["change_cost"]["items"] = 3;
+        });
+    EXPECT_NE(error.find("/designs/0/convergence/events/0/change_cost/items"), std::string::npos)
+        << error;
 }
 
 TEST(ResultsJson, DocumentExampleIsCanonical)

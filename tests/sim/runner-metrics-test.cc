@@ -1,6 +1,6 @@
-// The runner's metric definitions on hand-made probe records (no simulation): cold-start and
-// event convergence, reachability, and the change cost and plans computed from the shipped
-// scenarios.
+// The runner's metric definitions on hand-made records (no simulation): cold-start and
+// event convergence, reachability, the change counts of an event from gateway states, and
+// the change cost and plans computed from the shipped scenarios.
 #include "metrics.h"
 #include "runner-plan.h"
 #include "scenario-loader.h"
@@ -192,6 +192,160 @@ TEST(EventChangeCost, LinkEventsCostNothing)
                 << design.name << " event " << event;
         }
     }
+}
+
+/// A route out of interface @p interface to 10.0.@p third.0/24.
+RouteEntry
+Route24(uint32_t third, uint32_t interface, uint32_t nextHop = 0, uint32_t metric = 0)
+{
+    constexpr uint32_t kTenSlash8 = 0x0a000000;
+    constexpr uint32_t kMask24 = 0xffffff00;
+    return RouteEntry{kTenSlash8 | (third << 8), kMask24, nextHop, interface, metric};
+}
+
+struct ChangeCase
+{
+    std::string name;
+    GatewayState before;
+    GatewayState configured;
+    GatewayState settled;
+    ChangeCounts items;
+    ChangeCounts effects;
+};
+
+std::vector<ChangeCase>
+ChangeCases()
+{
+    std::vector<ChangeCase> cases;
+
+    ChangeCase unchanged{"unchanged", {}, {}, {}, {}, {}};
+    unchanged.before.protectPolicies = {1, 2};
+    unchanged.before.staticRoutes = {Route24(2, 3)};
+    unchanged.configured = unchanged.before;
+    unchanged.settled = unchanged.before;
+    cases.push_back(unchanged);
+
+    ChangeCase selectors{"selectors typed", {}, {}, {}, {}, {}};
+    selectors.before.protectPolicies = {1, 2, 3};
+    selectors.configured.protectPolicies = {2, 3, 7, 8};
+    selectors.settled = selectors.configured;
+    selectors.items = {{kSelectorsAdded, 2}, {kSelectorsRemoved, 1}};
+    cases.push_back(selectors);
+
+    ChangeCase staticRoute{"static route typed", {}, {}, {}, {}, {}};
+    staticRoute.configured.staticRoutes = {Route24(13, 4)};
+    staticRoute.settled = staticRoute.configured;
+    staticRoute.items = {{kStaticRoutesAdded, 1}};
+    cases.push_back(staticRoute);
+
+    ChangeCase metric{"static metric retyped", {}, {}, {}, {}, {}};
+    metric.before.staticRoutes = {Route24(13, 4, 0, 0)};
+    metric.configured.staticRoutes = {Route24(13, 4, 0, 5)};
+    metric.settled = metric.configured;
+    metric.items = {{kStaticRoutesAdded, 1}, {kStaticRoutesRemoved, 1}};
+    cases.push_back(metric);
+
+    ChangeCase ospfLan{"OSPF passive LAN", {}, {}, {}, {}, {}};
+    ospfLan.before.ospfInterfaces = {{1, {false, 10}}};
+    ospfLan.configured.ospfInterfaces = {{1, {false, 10}}, {5, {true, 0}}};
+    ospfLan.configured.connectedRoutes = {Route24(13, 5)};
+    ospfLan.settled = ospfLan.configured;
+    ospfLan.items = {{kOspfInterfacesAdded, 1}};
+    ospfLan.effects = {{kConnectedRoutesAdded, 1}};
+    cases.push_back(ospfLan);
+
+    ChangeCase ospfCost{"OSPF cost changed", {}, {}, {}, {}, {}};
+    ospfCost.before.ospfInterfaces = {{1, {false, 10}}, {2, {true, 0}}};
+    ospfCost.configured.ospfInterfaces = {{1, {false, 20}}};
+    ospfCost.settled = ospfCost.configured;
+    ospfCost.items = {{kOspfInterfacesChanged, 1}, {kOspfInterfacesRemoved, 1}};
+    cases.push_back(ospfCost);
+
+    ChangeCase learned{"OSPF routes learned and moved", {}, {}, {}, {}, {}};
+    learned.before.ospfRoutes = {{{0x0a000100, 0xffffff00}, Route24(1, 2, 7, 10)},
+                                 {{0x0a000200, 0xffffff00}, Route24(2, 2, 7, 10)}};
+    learned.configured = learned.before;
+    learned.settled.ospfRoutes = {{{0x0a000100, 0xffffff00}, Route24(1, 3, 9, 20)},
+                                  {{0x0a000d00, 0xffffff00}, Route24(13, 3, 9, 20)}};
+    learned.effects = {{kOspfRoutesAdded, 1}, {kOspfRoutesRemoved, 1}, {kOspfRoutesChanged, 1}};
+    cases.push_back(learned);
+
+    ChangeCase keepalive{"keepalive withdraws and restores", {}, {}, {}, {}, {}};
+    keepalive.before.staticRoutes = {Route24(2, 4), Route24(6, 4)};
+    keepalive.before.connectedRoutes = {Route24(200, 4)};
+    keepalive.configured = keepalive.before;
+    keepalive.effects = {{kStaticRoutesWithdrawn, 2}, {kConnectedRoutesRemoved, 1}};
+    cases.push_back(keepalive);
+
+    ChangeCase negotiated{"CHILD SAs negotiated", {}, {}, {}, {}, {}};
+    negotiated.before.childSasEstablished = 9;
+    negotiated.before.activeChildSas = 9;
+    negotiated.configured = negotiated.before;
+    negotiated.settled.childSasEstablished = 12;
+    negotiated.settled.activeChildSas = 12;
+    negotiated.effects = {{kChildSasNegotiated, 3}};
+    cases.push_back(negotiated);
+
+    ChangeCase restart{"restart deletes and renegotiates", {}, {}, {}, {}, {}};
+    restart.before.childSasEstablished = 1;
+    restart.before.activeChildSas = 1;
+    restart.configured.childSasEstablished = 1;
+    restart.settled.childSasEstablished = 2;
+    restart.settled.activeChildSas = 1;
+    restart.effects = {{kChildSasNegotiated, 1}, {kChildSasDeleted, 1}};
+    cases.push_back(restart);
+
+    ChangeCase removed{"pairs removed", {}, {}, {}, {}, {}};
+    removed.before.protectPolicies = {4, 5, 6};
+    removed.before.childSasEstablished = 3;
+    removed.before.activeChildSas = 3;
+    removed.configured.childSasEstablished = 3;
+    removed.configured.activeChildSas = 3;
+    removed.settled = removed.configured;
+    removed.settled.activeChildSas = 0;
+    removed.items = {{kSelectorsRemoved, 3}};
+    removed.effects = {{kChildSasDeleted, 3}};
+    cases.push_back(removed);
+    return cases;
+}
+
+TEST(MeasureEventChanges, Table)
+{
+    for (const ChangeCase& c : ChangeCases())
+    {
+        const EventChanges changes
+            = MeasureEventChanges({"gw"}, {c.before}, {c.configured}, {c.settled});
+        EXPECT_EQ(changes.changeCost.items.at("gw"), c.items) << c.name;
+        EXPECT_EQ(changes.effects.at("gw"), c.effects) << c.name;
+        uint64_t typed = 0;
+        for (const auto& [kind, count] : c.items)
+        {
+            typed += count;
+        }
+        EXPECT_EQ(changes.changeCost.perGateway.at("gw"), typed) << c.name;
+        EXPECT_EQ(changes.changeCost.total, typed) << c.name;
+    }
+}
+
+TEST(MeasureEventChanges, EveryGatewayListed)
+{
+    GatewayState typed;
+    typed.protectPolicies = {1};
+    const EventChanges changes
+        = MeasureEventChanges({"gw-a", "gw-b"}, {GatewayState{}, GatewayState{}},
+                              {typed, GatewayState{}}, {typed, GatewayState{}});
+    EXPECT_EQ(changes.changeCost.perGateway.at("gw-a"), 1u);
+    EXPECT_EQ(changes.changeCost.perGateway.at("gw-b"), 0u);
+    EXPECT_TRUE(changes.changeCost.items.at("gw-b").empty());
+    EXPECT_TRUE(changes.effects.at("gw-b").empty());
+    EXPECT_EQ(changes.changeCost.total, 1u);
+}
+
+TEST(MeasureEventChanges, StateCountMismatchThrows)
+{
+    EXPECT_THROW(
+        MeasureEventChanges({"gw-a", "gw-b"}, {GatewayState{}}, {GatewayState{}}, {GatewayState{}}),
+        std::invalid_argument);
 }
 
 TEST(PlanStaticRoutes, FloatingRouteOnSecondTunnel)
