@@ -45,6 +45,7 @@ void
 IpsecRoutingProtocol::DoDispose()
 {
     m_ipv4 = nullptr;
+    m_list = nullptr;
     m_stack = nullptr;
     ns3::Ipv4RoutingProtocol::DoDispose();
 }
@@ -203,7 +204,13 @@ ns3::Ptr<ns3::Ipv4Route>
 IpsecRoutingProtocol::RouteOutputBelow(ns3::Ptr<ns3::Packet> packet, const ns3::Ipv4Header& header,
                                        ns3::Ptr<ns3::NetDevice> outputDevice) const
 {
-    auto list = ns3::DynamicCast<ns3::Ipv4ListRouting>(m_ipv4->GetRoutingProtocol());
+    // Found once: IpsecStack::Setup checked that the node routes with a list, and the
+    // cast on every sealed packet compared type names across shared libraries.
+    if (!m_list)
+    {
+        m_list = ns3::DynamicCast<ns3::Ipv4ListRouting>(m_ipv4->GetRoutingProtocol());
+    }
+    ns3::Ptr<ns3::Ipv4ListRouting> list = m_list;
     if (!list)
     {
         return nullptr;

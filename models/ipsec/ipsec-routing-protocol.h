@@ -28,6 +28,7 @@
 #ifndef TUNNELSIM_IPSEC_ROUTING_PROTOCOL_H
 #define TUNNELSIM_IPSEC_ROUTING_PROTOCOL_H
 
+#include "ns3/ipv4-list-routing.h"
 #include "ns3/ipv4-routing-protocol.h"
 #include "ns3/ipv4.h"
 
@@ -81,6 +82,8 @@ class IpsecRoutingProtocol : public ns3::Ipv4RoutingProtocol
     ns3::Ipv4Address FallbackSource() const;
 
     ns3::Ptr<ns3::Ipv4> m_ipv4;
+    /// The node's list routing, cached by RouteOutputBelow (mutable for that const method).
+    mutable ns3::Ptr<ns3::Ipv4ListRouting> m_list;
     ns3::Ptr<IpsecStack> m_stack;
 };
 

@@ -39,18 +39,25 @@ constexpr char kIpsecDeviceAddress[] = "02:00:00:00:00:00";
 ns3::Tag*
 TagOfType(ns3::TypeId type)
 {
-    static std::unordered_map<uint16_t, std::unique_ptr<ns3::ObjectBase>> tags;
+    struct CachedTag
+    {
+        std::unique_ptr<ns3::ObjectBase> object;
+        ns3::Tag* tag = nullptr; ///< object as a Tag, cast once: dynamic_cast across the
+                                 ///< shared libraries compares type names
+    };
+    static std::unordered_map<uint16_t, CachedTag> tags;
     auto it = tags.find(type.GetUid());
     if (it == tags.end())
     {
-        std::unique_ptr<ns3::ObjectBase> tag;
+        CachedTag cached;
         if (type.HasConstructor())
         {
-            tag.reset(type.GetConstructor()());
+            cached.object.reset(type.GetConstructor()());
+            cached.tag = dynamic_cast<ns3::Tag*>(cached.object.get());
         }
-        it = tags.emplace(type.GetUid(), std::move(tag)).first;
+        it = tags.emplace(type.GetUid(), std::move(cached)).first;
     }
-    return dynamic_cast<ns3::Tag*>(it->second.get());
+    return it->second.tag;
 }
 
 /// Run @p function on a copy of each tag @p iterator yields.
@@ -208,6 +215,7 @@ IpsecStack::DoDispose()
     m_device = nullptr;
     m_routing = nullptr;
     m_esp = nullptr;
+    m_gre = nullptr;
     m_vtis.clear();
     m_acquire = AcquireCallback();
     if (m_cryptoEngine)
@@ -821,7 +829,12 @@ IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
 bool
 IpsecStack::DeliverLocalGre(ns3::Ptr<ns3::Packet> ipPacket)
 {
-    ns3::Ptr<ns3::IpL4Protocol> gre = m_ipv4->GetProtocol(kIpProtocolGre, m_interface);
+    // Looked up once: GreHelper may add GRE after Setup, but nothing removes it.
+    if (!m_gre)
+    {
+        m_gre = m_ipv4->GetProtocol(kIpProtocolGre, m_interface);
+    }
+    ns3::Ptr<ns3::IpL4Protocol> gre = m_gre;
     if (!gre)
     {
         return false;

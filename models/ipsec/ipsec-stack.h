@@ -228,6 +228,8 @@ class IpsecStack : public ns3::Object
     ns3::Ptr<ns3::VirtualNetDevice> m_device;
     ns3::Ptr<IpsecRoutingProtocol> m_routing;
     ns3::Ptr<EspL4Protocol> m_esp;
+    /// The node's GRE protocol, found on the first opened GRE packet (DeliverLocalGre).
+    ns3::Ptr<ns3::IpL4Protocol> m_gre;
     std::set<const ns3::NetDevice*> m_vtis;
     /// IPv4 interface index of the hidden device.
     uint32_t m_interface = 0;
