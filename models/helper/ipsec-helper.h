@@ -29,7 +29,7 @@
 #include "ipsec/ipsec-stack.h"
 #include "ipsec/security-association.h"
 #include "ipsec/security-policy-database.h"
-#include "ipsec/traffic-selector.h"
+#include "traffic-selector.h"
 #include "ns3/attribute.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device-container.h"

@@ -119,7 +119,7 @@ IsIpsecControlTraffic(const PacketSelectorFields& fields)
     }
     for (uint16_t port : {fields.sourcePort, fields.destinationPort})
     {
-        if (port == kIkePort || port == kIkeNatTraversalPort)
+        if (port == kIkeUdpPort || port == kIkeNatTraversalUdpPort)
         {
             return true;
         }

@@ -44,6 +44,7 @@
 #define TUNNELSIM_IPSEC_STACK_H
 
 #include "crypto-engine.h"
+#include "ike-message.h"
 #include "ipsec-drop-reason.h"
 #include "ipv4-header.h"
 #include "ns3/callback.h"
@@ -71,9 +72,6 @@ class EspL4Protocol;
 /// Priority of IpsecRoutingProtocol in Ipv4ListRouting: above static routing (0) and
 /// global routing (-10), the priorities InternetStackHelper gives them in ns-3 3.37.
 constexpr int16_t kIpsecRoutingPriority = 100;
-/// UDP ports of IKE (RFC 7296 s2: 500) and of IKE with NAT traversal (RFC 3948 s2: 4500).
-constexpr uint16_t kIkePort = 500;
-constexpr uint16_t kIkeNatTraversalPort = 4500;
 /// Largest IPv4 packet, bytes (RFC 791 s3.1: 16-bit Total Length).
 constexpr uint32_t kIpv4MaxPacketSize = 65535;
 /**

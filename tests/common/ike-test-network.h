@@ -12,7 +12,7 @@
 #include "helper/ipsec-helper.h"
 #include "ipsec/ike-endpoint.h"
 #include "ipsec/ipsec-stack.h"
-#include "ipsec/traffic-selector.h"
+#include "traffic-selector.h"
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"

@@ -919,8 +919,8 @@ TEST(Transport, IkePortsBypass)
     net.ipsec.AddTransportSaPair(net.gwA, net.publicA, net.gwB, net.publicB, kIpProtocolUdp);
     WireLog wire;
     wire.Attach(net.gwA, net.wanInterfaceA);
-    net.probes.Send(net.gwA, net.publicB, Seconds(1), kIkePort);
-    net.probes.Send(net.gwA, net.publicB, Seconds(1.1), kIkeNatTraversalPort);
+    net.probes.Send(net.gwA, net.publicB, Seconds(1), kIkeUdpPort);
+    net.probes.Send(net.gwA, net.publicB, Seconds(1.1), kIkeNatTraversalUdpPort);
     net.Run();
 
     ASSERT_EQ(wire.packets.size(), 2u);
