@@ -2,6 +2,7 @@
 
 #include "crypto-cost-json.h"
 #include "esp-sa.h"
+#include "results.h"
 #include "sa-keys.h"
 #include "simrun-cli.h"
 
@@ -404,8 +405,10 @@ AddCalibrateCommand(CLI::App& app, CalibrateOptions& options)
         "calibrate",
         "Measure the CPU time of ESP seal and open for every suite on this machine and write "
         "the crypto cost table (JSON) that the gateway crypto engine uses.");
-    command->add_option("--out", options.outPath,
-                        "File to write the table to; without it the table goes to standard output");
+    command->add_option(
+        "--out", options.outPath,
+        "File to write the table to, in an existing directory. Without it the table "
+        "goes to standard output");
     command
         ->add_option("--iterations", options.iterations,
                      "Seals or opens per timed block (fewer: quicker, noisier)")
@@ -435,6 +438,17 @@ RunCalibrate(const CalibrateOptions& options, std::ostream& out, std::ostream& e
         err << "simrun calibrate: --sizes needs two or more different sizes to fit a line, got "
             << distinct.size() << "\n";
         return kExitInvalidInput;
+    }
+
+    // Measuring takes a while, so find an unwritable --out before it.
+    if (!options.outPath.empty())
+    {
+        const ResultsIoStatus writable = CheckFileCanBeCreated(options.outPath);
+        if (!writable.Ok())
+        {
+            err << "simrun calibrate: " << writable.error << "\n";
+            return kExitInvalidInput;
+        }
     }
 
     CryptoCostTable table;

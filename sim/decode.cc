@@ -507,6 +507,14 @@ RunDecode(const DecodeOptions& options, std::ostream& out, std::ostream& err)
             return kExitInvalidInput;
         }
         sas = std::move(file.entries);
+        if (sas.empty())
+        {
+            // An empty file or one with only comments (e.g. only ChaCha20-Poly1305 SAs,
+            // which the esp_sa writer leaves out) is valid but opens nothing.
+            err << fmt::format("simrun decode: warning: {} contains no SA, so no ESP packet is "
+                               "opened\n",
+                               options.espSaPath);
+        }
     }
     std::unique_ptr<PacketDecoder> decoder;
     try

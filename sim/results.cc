@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -543,10 +544,23 @@ from_json(const ResultsJson& json, Results& results)
         parsed.sweep = point;
     }
 
+    // compare matches designs by name, so a second design of the same name would hide one.
     const ResultsJson& designs = ReadArray(json, "designs", "");
     for (size_t d = 0; d < designs.size(); ++d)
     {
-        parsed.designs.push_back(ReadDesign(designs[d], fmt::format("/designs/{}", d)));
+        const std::string pointer = fmt::format("/designs/{}", d);
+        DesignResults design = ReadDesign(designs[d], pointer);
+        for (size_t earlier = 0; earlier < parsed.designs.size(); ++earlier)
+        {
+            if (parsed.designs[earlier].name == design.name)
+            {
+                throw ResultsFormatError(
+                    fmt::format("{}/name: design name \"{}\" is also used by /designs/{}; "
+                                "design names must be unique",
+                                pointer, design.name, earlier));
+            }
+        }
+        parsed.designs.push_back(std::move(design));
     }
     results = std::move(parsed);
 }
@@ -558,18 +572,136 @@ SerializeResults(const Results& results)
     return json.dump(kResultsIndent) + "\n";
 }
 
+namespace
+{
+
+/**
+ * Finds the first key that appears twice in one object while nlohmann/json parses, because
+ * the parsed value keeps only the last of the values (RFC 8259 section 4 leaves duplicate
+ * names to the implementation).
+ */
+class DuplicateKeyDetector
+{
+  public:
+    bool OnEvent(ResultsJson::parse_event_t event, const ResultsJson& parsed)
+    {
+        using Event = ResultsJson::parse_event_t;
+        switch (event)
+        {
+            case Event::object_start:
+            case Event::array_start:
+                m_frames.push_back(Frame{StartValue(), event == Event::array_start, 0, {}, {}});
+                break;
+            case Event::object_end:
+            case Event::array_end:
+                if (!m_frames.empty())
+                {
+                    m_frames.pop_back();
+                }
+                break;
+            case Event::key:
+                OnKey(parsed.get<std::string>());
+                break;
+            case Event::value:
+                StartValue();
+                break;
+        }
+        return true;
+    }
+
+    /// JSON Pointer of the first duplicate key, if any.
+    const std::optional<std::string>& FirstDuplicate() const { return m_firstDuplicate; }
+
+    /// JSON Pointer of the value being parsed now, to name a value the parser rejects.
+    std::string PendingValuePointer() const
+    {
+        if (m_frames.empty())
+        {
+            return "";
+        }
+        const Frame& parent = m_frames.back();
+        const ResultsJson::json_pointer pointer
+            = parent.isArray ? parent.pointer / parent.nextIndex : parent.pointer / parent.key;
+        return pointer.to_string();
+    }
+
+  private:
+    struct Frame
+    {
+        ResultsJson::json_pointer pointer;
+        bool isArray;
+        size_t nextIndex;
+        std::string key;
+        std::set<std::string> keys;
+    };
+
+    /// Return the pointer of the value that starts now, and advance the index of an enclosing
+    /// array.
+    ResultsJson::json_pointer StartValue()
+    {
+        if (m_frames.empty())
+        {
+            return ResultsJson::json_pointer();
+        }
+        Frame& parent = m_frames.back();
+        return parent.isArray ? parent.pointer / parent.nextIndex++ : parent.pointer / parent.key;
+    }
+
+    void OnKey(const std::string& key)
+    {
+        if (m_frames.empty())
+        {
+            return;
+        }
+        Frame& frame = m_frames.back();
+        frame.key = key;
+        if (!frame.keys.insert(key).second && !m_firstDuplicate)
+        {
+            m_firstDuplicate = (frame.pointer / key).to_string();
+        }
+    }
+
+    std::vector<Frame> m_frames;
+    std::optional<std::string> m_firstDuplicate;
+};
+
+} // namespace
+
 ResultsReadResult
 ParseResults(std::string_view text)
 {
     ResultsReadResult result;
+    DuplicateKeyDetector duplicates;
     try
     {
-        ResultsJson json = ResultsJson::parse(text.begin(), text.end());
+        ResultsJson json = ResultsJson::parse(
+            text.begin(), text.end(),
+            [&duplicates](int, ResultsJson::parse_event_t event, ResultsJson& parsed)
+            {
+                return duplicates.OnEvent(event, parsed);
+            });
+        if (duplicates.FirstDuplicate())
+        {
+            result.error = fmt::format("{}: key appears more than once in its object, but a "
+                                       "results file must have unique keys",
+                                       *duplicates.FirstDuplicate());
+            return result;
+        }
         result.results = json.get<Results>();
     }
     catch (const ResultsJson::parse_error& error)
     {
         result.error = fmt::format("invalid JSON: {}", error.what());
+    }
+    catch (const ResultsJson::out_of_range& error)
+    {
+        // The parser throws this for a number outside the range of double, e.g. 1e400.
+        result.error
+            = fmt::format("{}: invalid JSON: {}", duplicates.PendingValuePointer(), error.what());
+    }
+    catch (const ResultsJson::exception& error)
+    {
+        result.error = fmt::format("results JSON not readable: {}", error.what());
     }
     catch (const ResultsFormatError& error)
     {
@@ -604,6 +736,79 @@ ReadResultsFile(const std::string& path)
         result.error = fmt::format("{}: {}", path, result.error);
     }
     return result;
+}
+
+namespace
+{
+
+/// Create and remove a temporary file in @p directory; returns the reason when that fails.
+std::optional<std::string>
+TryCreateFileIn(const std::filesystem::path& directory)
+{
+    std::string probe = (directory / ".tunnelsim-write-test.XXXXXX").string();
+    int fd = ::mkstemp(probe.data());
+    if (fd < 0)
+    {
+        return ErrnoText();
+    }
+    ::close(fd);
+    ::unlink(probe.c_str());
+    return std::nullopt;
+}
+
+} // namespace
+
+ResultsIoStatus
+PrepareOutputDirectory(const std::string& directory)
+{
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error)
+    {
+        return ResultsIoStatus{
+            fmt::format("cannot create directory \"{}\": {}", directory, error.message())};
+    }
+    if (auto reason = TryCreateFileIn(directory))
+    {
+        return ResultsIoStatus{
+            fmt::format("cannot create a file in directory \"{}\": {}", directory, *reason)};
+    }
+    return {};
+}
+
+ResultsIoStatus
+CheckFileCanBeCreated(const std::string& path)
+{
+    const std::filesystem::path target(path);
+    const std::filesystem::path directory
+        = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(directory, error);
+    std::string problem;
+    if (status.type() == std::filesystem::file_type::not_found)
+    {
+        problem = "does not exist";
+    }
+    else if (error)
+    {
+        problem = error.message();
+    }
+    else if (!std::filesystem::is_directory(status))
+    {
+        problem = "is not a directory";
+    }
+    if (!problem.empty())
+    {
+        return ResultsIoStatus{fmt::format("cannot write \"{}\": directory \"{}\" {}", path,
+                                           directory.string(), problem)};
+    }
+    if (auto reason = TryCreateFileIn(directory))
+    {
+        return ResultsIoStatus{
+            fmt::format("cannot write \"{}\": cannot create a file in \"{}\": {}", path,
+                        directory.string(), *reason)};
+    }
+    return {};
 }
 
 ResultsIoStatus

@@ -271,6 +271,19 @@ using AtomicWriteHook = std::function<bool(AtomicWriteStep)>;
 ResultsIoStatus WriteFileAtomically(const std::string& path, std::string_view contents,
                                     const AtomicWriteHook& hook = nullptr);
 
+/**
+ * Create @p directory and its parents when missing, then create and remove a temporary file
+ * in it, so an unwritable output directory is found before a long run instead of after it.
+ * The error names the directory and the reason.
+ */
+ResultsIoStatus PrepareOutputDirectory(const std::string& directory);
+
+/**
+ * Check that the directory of the file @p path exists and that a file can be created in it,
+ * by creating and removing a temporary file there. Creates no directories.
+ */
+ResultsIoStatus CheckFileCanBeCreated(const std::string& path);
+
 /** Serialize @p results and write them with WriteFileAtomically. */
 ResultsIoStatus WriteResultsFile(const std::string& path, const Results& results);
 

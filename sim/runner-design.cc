@@ -280,8 +280,8 @@ DesignRun::Run()
     const std::vector<EspSaFileEntry> sas = m_network->WiresharkSaEntries();
     if (!m_outputs.pcapDirectory.empty())
     {
-        const std::filesystem::path path
-            = std::filesystem::path(m_outputs.pcapDirectory) / (m_design.name + ".esp_sa");
+        const std::filesystem::path path = std::filesystem::path(m_outputs.pcapDirectory)
+                                           / (m_outputs.pcapFilePrefix + m_design.name + ".esp_sa");
         const ResultsIoStatus written = WriteFileAtomically(path.string(), FormatWiresharkSas(sas));
         if (!written.Ok())
         {

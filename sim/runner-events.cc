@@ -11,6 +11,8 @@
 #include "ospf-helper.h"
 #include "runner-design.h"
 
+#include <algorithm>
+#include <chrono>
 #include <fmt/format.h>
 #include <functional>
 #include <ostream>
@@ -21,8 +23,9 @@ namespace tunnelsim
 namespace
 {
 
-/// Simulated time between two progress checks, seconds.
-constexpr double kProgressIntervalS = 1.0;
+/// Simulated time between two checks of the wall clock for a progress update, seconds. It is
+/// short so that a run whose simulated seconds take long still updates on time.
+constexpr double kProgressCheckIntervalS = 0.01;
 
 /// True when @p route leads out of its interface (no next hop) to a network that one of
 /// that interface's addresses belongs to: the route an address brings along.
@@ -316,7 +319,8 @@ DesignRun::SchedulePcap()
 {
     if (!m_outputs.pcapDirectory.empty())
     {
-        m_topology->EnableWanPcap(m_outputs.pcapDirectory, m_design.name + "-");
+        m_topology->EnableWanPcap(m_outputs.pcapDirectory,
+                                  m_outputs.pcapFilePrefix + m_design.name + "-");
     }
 }
 
@@ -327,27 +331,44 @@ DesignRun::ScheduleProgress()
     {
         return;
     }
-    for (double at = kProgressIntervalS; at < m_scenario.durationS; at += kProgressIntervalS)
+    if (kProgressCheckIntervalS < m_scenario.durationS)
     {
-        ns3::Simulator::Schedule(ns3::Seconds(at), &DesignRun::ReportProgress, this);
+        ns3::Simulator::Schedule(ns3::Seconds(kProgressCheckIntervalS), &DesignRun::ReportProgress,
+                                 this);
     }
 }
 
 void
 DesignRun::ReportProgress()
 {
-    const std::chrono::duration<double> elapsed
-        = std::chrono::steady_clock::now() - m_outputs.started;
-    if (elapsed.count() < kProgressAfterWallS)
+    const double nowS = ns3::Simulator::Now().GetSeconds();
+    if (nowS + kProgressCheckIntervalS < m_scenario.durationS)
+    {
+        ns3::Simulator::Schedule(ns3::Seconds(kProgressCheckIntervalS), &DesignRun::ReportProgress,
+                                 this);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now < *m_outputs.nextProgressWall)
     {
         return;
     }
+
     const std::string line
         = fmt::format("design {}/{} {}: {:.0f} of {:.0f} s simulated", m_designIndex + 1,
-                      m_scenario.designs.size(), m_design.name, ns3::Simulator::Now().GetSeconds(),
-                      m_scenario.durationS);
-    *m_outputs.progress << '\r' << line << std::flush;
-    m_progressWidth = line.size();
+                      m_scenario.designs.size(), m_design.name, nowS, m_scenario.durationS);
+    const double intervalS = m_outputs.progressIsTerminal ? kProgressTerminalIntervalWallS
+                                                          : kProgressPlainIntervalWallS;
+    *m_outputs.nextProgressWall = now
+                                  + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(intervalS));
+    if (!m_outputs.progressIsTerminal)
+    {
+        *m_outputs.progress << line << '\n' << std::flush;
+        return;
+    }
+    // Pad with spaces to overwrite the rest of a longer previous line.
+    *m_outputs.progress << '\r' << fmt::format("{:<{}}", line, m_progressWidth) << std::flush;
+    m_progressWidth = std::max(m_progressWidth, line.size());
 }
 
 } // namespace tunnelsim

@@ -7,7 +7,9 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <iostream>
 #include <ostream>
+#include <unistd.h>
 
 namespace tunnelsim
 {
@@ -18,6 +20,16 @@ namespace
 /// Largest seed of a scenario: ns-3's MRG32k3a needs a seed below its second modulus
 /// (docs/scenario-format.md); the loader enforces the same range on the file's "seed".
 constexpr uint32_t kMaxScenarioSeed = 4294944442u;
+
+/// A new RunOutputs::nextProgressWall: kProgressAfterWallS after @p started.
+std::shared_ptr<std::chrono::steady_clock::time_point>
+FirstProgressDue(std::chrono::steady_clock::time_point started)
+{
+    return std::make_shared<std::chrono::steady_clock::time_point>(
+        started
+        + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(kProgressAfterWallS)));
+}
 
 } // namespace
 
@@ -31,9 +43,14 @@ RunScenario(const Scenario& scenario, const RunOutputs& outputs)
     {
         results.sweep = SweepPoint{"subnets_per_site", *scenario.subnetsPerSite};
     }
+    RunOutputs designOutputs = outputs;
+    if (!designOutputs.nextProgressWall)
+    {
+        designOutputs.nextProgressWall = FirstProgressDue(outputs.started);
+    }
     for (size_t design = 0; design < scenario.designs.size(); ++design)
     {
-        DesignRun run(scenario, design, outputs);
+        DesignRun run(scenario, design, designOutputs);
         results.designs.push_back(run.Run());
     }
     return results;
@@ -76,24 +93,37 @@ RunScenarioCommand(const ScenarioRunOptions& options, std::ostream& out, std::os
         scenario.seed = *options.seed;
     }
 
-    RunOutputs outputs;
-    outputs.progress = options.quiet ? nullptr : &err;
-    outputs.walk = options.walk ? &out : nullptr;
-    outputs.pcapDirectory = options.pcapDirectory;
-    std::error_code error;
+    // A run can take minutes, so find unwritable output directories before it starts.
+    const ResultsIoStatus outReady = PrepareOutputDirectory(options.outDirectory);
+    if (!outReady.Ok())
+    {
+        err << "simrun: --out: " << outReady.error << "\n";
+        return kExitInvalidInput;
+    }
     if (!options.pcapDirectory.empty())
     {
-        std::filesystem::create_directories(options.pcapDirectory, error);
-        if (error)
+        const ResultsIoStatus pcapReady = PrepareOutputDirectory(options.pcapDirectory);
+        if (!pcapReady.Ok())
         {
-            err << "cannot create pcap directory " << options.pcapDirectory << ": "
-                << error.message() << "\n";
-            return kExitRunFailed;
+            err << "simrun: --pcap: " << pcapReady.error << "\n";
+            return kExitInvalidInput;
         }
     }
 
+    RunOutputs outputs;
+    outputs.progress = options.quiet ? nullptr : &err;
+    // Tests pass string streams; only the process's own standard error can be a terminal.
+    outputs.progressIsTerminal = &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+    outputs.walk = options.walk ? &out : nullptr;
+    outputs.pcapDirectory = options.pcapDirectory;
+    // Shared by all sweep points, so the progress interval also applies between them.
+    outputs.nextProgressWall = FirstProgressDue(outputs.started);
+    std::error_code error;
+
     for (const Scenario& run : ExpandSweep(scenario))
     {
+        // Sweep points get the name of their results file in front of their pcap names.
+        outputs.pcapFilePrefix = scenario.sweep ? run.name + "." : "";
         Results results;
         try
         {

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -34,18 +35,34 @@ namespace tunnelsim
 
 /// Wall time after which a run starts printing its progress line, seconds.
 constexpr double kProgressAfterWallS = 2.0;
+/// Wall time between two updates of the progress line on a terminal, seconds.
+constexpr double kProgressTerminalIntervalWallS = 0.5;
+/// Wall time between two progress lines when the stream is not a terminal (a log file or a
+/// pipe), seconds.
+constexpr double kProgressPlainIntervalWallS = 10.0;
 
 /** Outputs of a run besides the results. A null stream or an empty path turns one off. */
 struct RunOutputs
 {
-    /// Progress line (carriage return, no newline until the run ends).
+    /// Progress of the run. On a terminal one line is rewritten with carriage returns and
+    /// erased at the end of each design. Otherwise, newline-terminated lines are written
+    /// at most every kProgressPlainIntervalWallS.
     std::ostream* progress = nullptr;
+    /// True when @c progress is a terminal (isatty).
+    bool progressIsTerminal = false;
     /// Packet walk of one probe per design.
     std::ostream* walk = nullptr;
     /// Directory for WAN pcaps and Wireshark esp_sa files, one set per design.
     std::string pcapDirectory;
+    /// Start of the pcap and esp_sa file names: empty for a scenario without a sweep, and
+    /// "<sweep point name>." for a sweep point, so the points do not overwrite each other.
+    std::string pcapFilePrefix;
     /// Wall time the command started; the progress line appears kProgressAfterWallS later.
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    /// Wall time at which the next progress output is due. Every design of a command updates
+    /// the same one, so the interval also applies from one design to the next. RunScenario
+    /// creates it, due at @c started + kProgressAfterWallS, when it is null.
+    std::shared_ptr<std::chrono::steady_clock::time_point> nextProgressWall;
 };
 
 /** A design run that could not complete, e.g. a model rejected its configuration. */

@@ -60,7 +60,8 @@ RunSimrun(int argc, char** argv)
     {
         return RunScenarioCommand(scenarioOptions, std::cout, std::cerr);
     }
-    return kExitOk;
+    std::cerr << "simrun: missing a scenario file or a subcommand\n" << app.help();
+    return kExitInvalidInput;
 }
 
 } // namespace tunnelsim

@@ -27,6 +27,27 @@ FormatSeconds(const std::optional<double>& seconds)
     return seconds ? fmt::format("{:.3f} s", *seconds) : "never";
 }
 
+/// Cell text of a reachability or convergence value of a run without probes.
+constexpr const char* kNotMeasured = "not measured";
+
+/**
+ * True when the design's run had probes. Results carry no probe count, so this uses the
+ * number of subnet pairs the probes covered.
+ * NOTE: a run with probes whose subnet pairs were all removed by events also counts as none.
+ */
+bool
+HasProbes(const DesignResults& design)
+{
+    return design.reachability.total > 0;
+}
+
+/// FormatSeconds, or "not measured" for a time that is null because the run had no probes.
+std::string
+FormatProbeSeconds(const DesignResults& design, const std::optional<double>& seconds)
+{
+    return !seconds && !HasProbes(design) ? kNotMeasured : FormatSeconds(seconds);
+}
+
 std::string
 FormatRate(double bitsPerSecond)
 {
@@ -204,7 +225,9 @@ CountRows(const Results& results)
     rows.push_back(MakeRow("reachable subnet pairs", results,
                            [](const DesignResults& d)
                            {
-                               return fmt::format("{}/{}", d.reachability.ok, d.reachability.total);
+                               return HasProbes(d) ? fmt::format("{}/{}", d.reachability.ok,
+                                                                 d.reachability.total)
+                                                   : std::string(kNotMeasured);
                            }));
     return rows;
 }
@@ -216,7 +239,7 @@ ConvergenceRows(const Results& results)
     rows.push_back(MakeRow("convergence at start", results,
                            [](const DesignResults& d)
                            {
-                               return FormatSeconds(d.convergence.allPairsReachableS);
+                               return FormatProbeSeconds(d, d.convergence.allPairsReachableS);
                            }));
     rows.push_back(MakeRow("  last CHILD SA", results,
                            [](const DesignResults& d)
@@ -320,7 +343,7 @@ ConvergenceRows(const Results& results)
                                [&event](const DesignResults& d)
                                {
                                    const EventConvergence* e = event(d);
-                                   return e ? FormatSeconds(e->allPairsReachableS) : "-";
+                                   return e ? FormatProbeSeconds(d, e->allPairsReachableS) : "-";
                                }));
     }
     return rows;

@@ -6,6 +6,7 @@
 #include "simrun-capture.h"
 #include "simrun-cli.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -169,12 +170,26 @@ TEST(CalibrateCli, InvalidOptionsRejected)
     }
 }
 
-TEST(CalibrateCli, UnwritableOutFails)
+TEST(CalibrateCli, UnwritableOutRejectedFirst)
 {
     const SimrunOutput run = RunSimrunCaptured({"calibrate", "--out", "/nonexistent-dir/costs.json",
                                                 "--iterations", "300", "--rounds", "5"});
-    EXPECT_EQ(run.exitCode, kExitRunFailed);
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
     EXPECT_NE(run.err.find("/nonexistent-dir/costs.json"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("does not exist"), std::string::npos) << run.err;
+    // The check comes before the measurement, which would log a line of its own.
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+}
+
+TEST(CalibrateCli, OutUnderFileRejected)
+{
+    TempDir dir;
+    const std::string file = dir.File("plain-file");
+    std::ofstream(file) << "x";
+    const SimrunOutput run = RunSimrunCaptured(
+        {"calibrate", "--out", file + "/costs.json", "--iterations", "300", "--rounds", "5"});
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_NE(run.err.find(file), std::string::npos) << run.err;
 }
 
 TEST(CalibrateFit, ExactLine)

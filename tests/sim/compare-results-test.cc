@@ -484,6 +484,62 @@ TEST_F(RunCompareTest, WrongFormatExitTwo)
               kCompareExitUnreadableInput);
 }
 
+/// Return @p text with the first @p from replaced by @p to. The test fails if @p from is absent.
+std::string
+ReplaceOnce(std::string text, const std::string& from, const std::string& to)
+{
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos)
+    {
+        text.replace(at, from.size(), to);
+    }
+    return text;
+}
+
+TEST_F(RunCompareTest, HugeNumberExitTwo)
+{
+    // 1e400 is valid JSON but beyond the range of double, so the parser throws out_of_range.
+    const std::string text = SerializeResults(MakeBaseline());
+    const std::string huge
+        = ReplaceOnce(text, "\"goodput_bps\": 2000000.0", "\"goodput_bps\": 1e400");
+    const std::string path = Write("b.json", huge);
+    EXPECT_EQ(Run(Write("a.json", text), path), kCompareExitUnreadableInput);
+    EXPECT_NE(m_err.str().find(path), std::string::npos) << m_err.str();
+    EXPECT_NE(m_err.str().find("1e400"), std::string::npos) << m_err.str();
+    EXPECT_NE(m_err.str().find("/designs/0/throughput/goodput_bps: "), std::string::npos)
+        << m_err.str();
+}
+
+TEST_F(RunCompareTest, DuplicateKeyExitTwo)
+{
+    const std::string text = SerializeResults(MakeBaseline());
+    const std::string duplicate = ReplaceOnce(text, "\"seed\": 1,", "\"seed\": 1, \"seed\": 2,");
+    EXPECT_EQ(Run(Write("a.json", text), Write("b.json", duplicate)), kCompareExitUnreadableInput);
+    EXPECT_NE(m_err.str().find("/seed: key appears more than once"), std::string::npos)
+        << m_err.str();
+}
+
+TEST_F(RunCompareTest, NestedDuplicateKeyNamesPointer)
+{
+    const std::string text = SerializeResults(MakeBaseline());
+    const std::string duplicate = ReplaceOnce(text, "\"gw-a\": 9,", "\"gw-a\": 9, \"gw-a\": 10,");
+    EXPECT_EQ(Run(Write("a.json", text), Write("b.json", duplicate)), kCompareExitUnreadableInput);
+    EXPECT_NE(m_err.str().find("/designs/0/selectors/per_gateway/gw-a:"), std::string::npos)
+        << m_err.str();
+}
+
+TEST_F(RunCompareTest, DuplicateDesignNameExitTwo)
+{
+    Results result = MakeBaseline();
+    result.designs.push_back(result.designs[0]);
+    EXPECT_EQ(Run(Write("a.json", SerializeResults(MakeBaseline())),
+                  Write("b.json", SerializeResults(result))),
+              kCompareExitUnreadableInput);
+    EXPECT_NE(m_err.str().find("/designs/2/name"), std::string::npos) << m_err.str();
+    EXPECT_NE(m_err.str().find("/designs/0"), std::string::npos) << m_err.str();
+}
+
 TEST(CompareCommandLine, ParsesOptions)
 {
     CLI::App app;

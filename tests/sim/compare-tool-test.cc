@@ -137,5 +137,19 @@ TEST(CompareTool, MissingResultsFileIsUnreadable)
     EXPECT_NE(output.text.find("absent.json"), std::string::npos) << output.text;
 }
 
+TEST(CompareTool, MissingSimrunExitsTwo)
+{
+    TempDir dir;
+    const fs::path absent = dir.File("no-such-simrun");
+    const std::string command = "TUNNELSIM_SIMRUN='" + absent.string() + "' '"
+                                + std::string(TUNNELSIM_SOURCE_DIR) + "/tools/compare' '"
+                                + kBaseline.string() + "' '" + kBaseline.string() + "' 2>&1";
+    const test::CommandOutput output = test::RunShell(command);
+
+    EXPECT_EQ(output.exitCode, kCompareExitUnreadableInput) << output.text;
+    EXPECT_NE(output.text.find(absent.string()), std::string::npos) << output.text;
+    EXPECT_NE(output.text.find("TUNNELSIM_SIMRUN"), std::string::npos) << output.text;
+}
+
 } // namespace
 } // namespace tunnelsim

@@ -573,6 +573,15 @@ TEST_F(DecodeTest, TruncatedCaptureStillPrintsEarlierPackets)
         << run.err;
 }
 
+TEST_F(DecodeTest, EmptySaFileWarns)
+{
+    const std::string empty = WriteText("empty.esp_sa", "");
+    const SimrunOutput run = RunSimrunCaptured({"decode", ShippedPath(".pcap"), "--esp-sa", empty});
+    EXPECT_EQ(run.exitCode, kExitOk) << run.err;
+    EXPECT_NE(run.err.find("warning: " + empty + " contains no SA"), std::string::npos) << run.err;
+    EXPECT_NE(run.out.find(", 0 SAs"), std::string::npos) << run.out;
+}
+
 TEST_F(DecodeTest, MissingCaptureArgumentExitTwo)
 {
     const SimrunOutput run = RunSimrunCaptured({"decode"});

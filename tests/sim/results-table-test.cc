@@ -66,6 +66,32 @@ LineOf(const std::string& table, const std::string& label)
     return "";
 }
 
+TEST(ResultsTable, NoProbesNotMeasured)
+{
+    // Without probes, reachability is 0 of 0 pairs and no convergence time exists.
+    Results results = MakeAddSubnetResults();
+    const std::string table = FormatResultsTable(results);
+    EXPECT_NE(LineOf(table, "reachable subnet pairs").find("not measured"), std::string::npos)
+        << table;
+    EXPECT_EQ(LineOf(table, "reachable subnet pairs").find("0/0"), std::string::npos) << table;
+    EXPECT_NE(LineOf(table, "convergence at start").find("not measured"), std::string::npos)
+        << table;
+    EXPECT_EQ(LineOf(table, "convergence at start").find("never"), std::string::npos) << table;
+}
+
+TEST(ResultsTable, ProbedRunShowsNever)
+{
+    Results results = MakeAddSubnetResults();
+    for (DesignResults& design : results.designs)
+    {
+        design.reachability = {1, 2};
+    }
+    const std::string table = FormatResultsTable(results);
+    EXPECT_NE(LineOf(table, "reachable subnet pairs").find("1/2"), std::string::npos) << table;
+    EXPECT_NE(LineOf(table, "convergence at start").find("never"), std::string::npos) << table;
+    EXPECT_EQ(table.find("not measured"), std::string::npos) << table;
+}
+
 TEST(ResultsTable, ConfiguredRowPerGateway)
 {
     const std::string table = FormatResultsTable(MakeAddSubnetResults());

@@ -7,9 +7,13 @@
 //   10.1.1.0/24 --.                                   .-- 10.2.2.0/24
 //   10.1.5.0/24 --- gw-a --- isp --- gw-b ------------ 10.2.6.0/24
 #include "results.h"
+#include "runner.h"
+#include "scenario-loader.h"
 #include "simrun-capture.h"
 #include "simrun-cli.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -158,6 +162,123 @@ TEST_F(SimrunScenarioTest, SweepWritesOneFilePerPoint)
         EXPECT_EQ(read.results->sweep->value, subnets);
         EXPECT_EQ(read.results->designs.at(0).selectors.total, 2u * subnets * subnets);
     }
+}
+
+TEST_F(SimrunScenarioTest, NoArgumentsPrintsUsage)
+{
+    const SimrunOutput run = RunSimrunCaptured({});
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_TRUE(run.out.empty()) << run.out;
+    EXPECT_NE(run.err.find("Usage:"), std::string::npos) << run.err;
+}
+
+TEST_F(SimrunScenarioTest, OptionsWithoutScenarioPrintUsage)
+{
+    const SimrunOutput run = RunSimrunCaptured({"--quiet", "--out", (m_dir / "out").string()});
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_NE(run.err.find("missing a scenario file"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("Usage:"), std::string::npos) << run.err;
+}
+
+TEST_F(SimrunScenarioTest, UnwritableOutRejectedBeforeRun)
+{
+    // A directory cannot be created below a regular file, not even by root.
+    const fs::path file = m_dir / "plain-file";
+    std::ofstream(file) << "x";
+    const fs::path out = file / "out";
+    const SimrunOutput run
+        = RunSimrunCaptured({ShippedScenario("two-subnets"), "--out", out.string()});
+
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_NE(run.err.find(out.string()), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("Not a directory"), std::string::npos) << run.err;
+    // No design ran, so no table was printed.
+    EXPECT_TRUE(run.out.empty()) << run.out;
+}
+
+TEST_F(SimrunScenarioTest, UnwritablePcapRejectedBeforeRun)
+{
+    const fs::path file = m_dir / "plain-file";
+    std::ofstream(file) << "x";
+    const fs::path pcap = file / "pcap";
+    const SimrunOutput run = RunSimrunCaptured({ShippedScenario("two-subnets"), "--out",
+                                                (m_dir / "out").string(), "--pcap", pcap.string()});
+
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_NE(run.err.find(pcap.string()), std::string::npos) << run.err;
+    EXPECT_TRUE(run.out.empty()) << run.out;
+}
+
+TEST_F(SimrunScenarioTest, SweepPcapsPerPoint)
+{
+    // subnet-growth with a sweep of 1 to 2 subnets per site and 5 s of run time.
+    std::string text = ReadFile(ShippedScenario("subnet-growth"));
+    text.replace(text.find("\"max\": 10"), 9, "\"max\": 2");
+    text.replace(text.find("\"duration_s\": 30"), 16, "\"duration_s\": 5");
+    const fs::path pcap = m_dir / "pcap";
+    const SimrunOutput run
+        = RunSimrunCaptured({WriteScenario(text), "--out", (m_dir / "out").string(), "--quiet",
+                             "--pcap", pcap.string()});
+    ASSERT_EQ(run.exitCode, kExitOk) << run.err;
+
+    const Scenario scenario = *LoadScenarioFile(ShippedScenario("subnet-growth")).scenario;
+    for (const std::string point : {"subnet-growth.subnets-1", "subnet-growth.subnets-2"})
+    {
+        for (const Design& design : scenario.designs)
+        {
+            const fs::path saFile = pcap / (point + "." + design.name + ".esp_sa");
+            EXPECT_TRUE(fs::is_regular_file(saFile)) << saFile;
+            const fs::path wanPcap = pcap / (point + "." + design.name + "-a-isp.pcap");
+            EXPECT_TRUE(fs::is_regular_file(wanPcap)) << wanPcap;
+        }
+    }
+    // The names of a scenario without a sweep are not used by sweep points.
+    EXPECT_FALSE(fs::exists(pcap / (scenario.designs.at(0).name + ".esp_sa")));
+    // Two subnets per site make more SAs than one, so the two points' files differ.
+    const std::string design = scenario.designs.at(0).name;
+    EXPECT_NE(ReadFile(pcap / ("subnet-growth.subnets-1." + design + ".esp_sa")),
+              ReadFile(pcap / ("subnet-growth.subnets-2." + design + ".esp_sa")));
+}
+
+/// Run one-subnet with its progress going to @p progress, as if the command had started an
+/// hour ago, so the progress starts at once.
+void
+RunWithProgress(std::ostream& progress, bool terminal)
+{
+    const ScenarioLoadResult loaded = LoadScenarioFile(ShippedScenario("one-subnet"));
+    ASSERT_TRUE(loaded.Ok());
+    RunOutputs outputs;
+    outputs.progress = &progress;
+    outputs.progressIsTerminal = terminal;
+    outputs.started = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    RunScenario(*loaded.scenario, outputs);
+}
+
+TEST_F(SimrunScenarioTest, ProgressPlainWithoutTerminal)
+{
+    std::ostringstream progress;
+    const auto before = std::chrono::steady_clock::now();
+    RunWithProgress(progress, false);
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - before;
+    const std::string text = progress.str();
+
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(text.back(), '\n') << text;
+    EXPECT_EQ(text.find("design 1/3 policy: "), 0u) << text;
+    // One line at once (the run counts as started an hour ago), then at most one per interval.
+    const auto lines = std::count(text.begin(), text.end(), '\n');
+    EXPECT_LE(lines, 1 + static_cast<long>(elapsed.count() / kProgressPlainIntervalWallS)) << text;
+}
+
+TEST_F(SimrunScenarioTest, ProgressRewritesTerminalLine)
+{
+    std::ostringstream progress;
+    RunWithProgress(progress, true);
+    const std::string text = progress.str();
+
+    EXPECT_NE(text.find("\rdesign 1/3 policy: "), std::string::npos) << text;
+    EXPECT_EQ(text.find('\n'), std::string::npos) << text;
 }
 
 TEST_F(SimrunScenarioTest, WalkShowsPolicyDecision)
