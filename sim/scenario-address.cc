@@ -127,4 +127,26 @@ IsUsableHostAddress(const Ipv4Prefix& prefix, uint32_t address)
     return address != prefix.network && address != prefix.LastAddress();
 }
 
+std::optional<ReservedIpv4Block>
+FindReservedIpv4Block(const Ipv4Prefix& prefix)
+{
+    // 240.0.0.0/4 includes 255.255.255.255, so the limited broadcast address is caught there;
+    // it gets its own entry first to be named in the message.
+    static const ReservedIpv4Block kBlocks[] = {
+        {{0x00000000, 8}, "\"this network\" (RFC 1122 s3.2.1.3, RFC 6890 s2.2.2)"},
+        {{0x7f000000, 8}, "loopback (RFC 1122 s3.2.1.3)"},
+        {{0xe0000000, 4}, "multicast (RFC 5771, RFC 1112 s4)"},
+        {{0xffffffff, 32}, "limited broadcast (RFC 919 s7, RFC 1122 s3.2.1.3)"},
+        {{0xf0000000, 4}, "reserved class E (RFC 1112 s4, RFC 6890 s2.2.2)"},
+    };
+    for (const ReservedIpv4Block& block : kBlocks)
+    {
+        if (block.prefix.Overlaps(prefix))
+        {
+            return block;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace tunnelsim

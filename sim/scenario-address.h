@@ -82,6 +82,22 @@ uint32_t LanHostAddress(const Ipv4Prefix& prefix, uint32_t index);
 /** True if @p address may be given to an interface on @p prefix (see UsableHostCount). */
 bool IsUsableHostAddress(const Ipv4Prefix& prefix, uint32_t address);
 
+/** An address block that is not unicast host space, with the RFC that sets it aside. */
+struct ReservedIpv4Block
+{
+    Ipv4Prefix prefix;
+    /// Kind of block and its RFC, e.g. "multicast (RFC 5771, RFC 1112 s4)".
+    std::string_view description;
+};
+
+/**
+ * The first block of address space that no LAN or link may use which @p prefix overlaps:
+ * "this network" 0.0.0.0/8, loopback 127.0.0.0/8, multicast 224.0.0.0/4, reserved 240.0.0.0/4
+ * and limited broadcast 255.255.255.255 (RFC 1122 s3.2.1.3, RFC 5771, RFC 1112 s4,
+ * RFC 6890 s2.2.2). nullopt when the whole prefix is unicast host space.
+ */
+std::optional<ReservedIpv4Block> FindReservedIpv4Block(const Ipv4Prefix& prefix);
+
 } // namespace tunnelsim
 
 #endif

@@ -45,6 +45,9 @@ constexpr std::string_view kUnsupportedCombination = "unsupported-combination";
 constexpr std::string_view kWanDisconnected = "wan-disconnected";
 constexpr std::string_view kSitesUnreachable = "sites-unreachable";
 constexpr std::string_view kFormatVersion = "format-version";
+constexpr std::string_view kReservedPrefix = "reserved-prefix";
+constexpr std::string_view kTunnelMtuTooSmall = "tunnel-mtu-too-small";
+constexpr std::string_view kTooDeep = "too-deep";
 } // namespace rule
 
 struct ScenarioError

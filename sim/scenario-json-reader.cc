@@ -90,12 +90,65 @@ NearestKey(std::string_view key, const std::vector<std::string>& accepted)
     return nearest;
 }
 
+/**
+ * Append @p value to @p out as compact JSON, stopping once @p out is longer than
+ * kMaxDescribedValueLength. Every level appends a bracket before it descends, so the
+ * recursion is at most kMaxDescribedValueLength + 1 deep whatever the value's depth.
+ */
+void
+AppendBoundedJson(const nlohmann::json& value, std::string& out)
+{
+    if (out.size() > kMaxDescribedValueLength)
+    {
+        return;
+    }
+    switch (value.type())
+    {
+        case nlohmann::json::value_t::array:
+        case nlohmann::json::value_t::object:
+        {
+            const bool isObject = value.is_object();
+            out += isObject ? '{' : '[';
+            bool first = true;
+            for (auto it = value.begin(); it != value.end(); ++it)
+            {
+                if (out.size() > kMaxDescribedValueLength)
+                {
+                    return;
+                }
+                if (!first)
+                {
+                    out += ',';
+                }
+                first = false;
+                if (isObject)
+                {
+                    out += Quote(it.key().substr(0, kMaxDescribedValueLength + 1));
+                    out += ':';
+                }
+                AppendBoundedJson(*it, out);
+            }
+            out += isObject ? '}' : ']';
+            break;
+        }
+        case nlohmann::json::value_t::string:
+            // Cut first: a long string is not worth escaping whole.
+            out += Quote(
+                value.get_ref<const std::string&>().substr(0, kMaxDescribedValueLength + 1));
+            break;
+        default:
+            out += value.dump();
+            break;
+    }
+}
+
 } // namespace
 
 std::string
 DescribeJsonValue(const nlohmann::json& value)
 {
-    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text;
+    AppendBoundedJson(value, text);
     if (text.size() > kMaxDescribedValueLength)
     {
         text = text.substr(0, kMaxDescribedValueLength) + "...";
@@ -129,8 +182,11 @@ JsonField::Report(std::string_view rule, std::string message,
 void
 JsonField::ReportWrongType(std::string_view expected) const
 {
-    Report(rule::kWrongType, fmt::format("expected {}, got {} {}", expected, m_value->type_name(),
-                                         DescribeJsonValue(*m_value)));
+    // null is both the type and the value: "got null", not "got null null".
+    std::string seen = m_value->is_null() ? std::string("null")
+                                          : fmt::format("{} {}", m_value->type_name(),
+                                                        DescribeJsonValue(*m_value));
+    Report(rule::kWrongType, fmt::format("expected {}, got {}", expected, seen));
 }
 
 bool

@@ -2,6 +2,7 @@
 
 #include "crypto-cost-json.h"
 #include "scenario-json-reader.h"
+#include "topology-design.h"
 
 #include <cmath>
 #include <filesystem>
@@ -88,6 +89,76 @@ const std::vector<std::pair<std::string_view, IpsecMode>> kIpsecModes = {
 const std::vector<std::string_view> kEventTypes
     = {"link-down", "link-up", "subnet-add", "subnet-remove", "gateway-restart"};
 
+/// The block the runner takes the tunnel inside addresses from (kTunnelAddressBase), the
+/// IPv4 link-local block 169.254.0.0/16 (RFC 3927 s2.1).
+constexpr Ipv4Prefix kTunnelAddressBlock{kTunnelAddressBase, 16};
+
+/**
+ * Report @p prefix at @p field when it is not unicast host space (FindReservedIpv4Block) or
+ * overlaps the tunnel inside address block. True when the prefix may be used.
+ */
+bool
+CheckUnicastPrefix(const JsonField& field, const Ipv4Prefix& prefix)
+{
+    if (std::optional<ReservedIpv4Block> block = FindReservedIpv4Block(prefix))
+    {
+        field.Report(rule::kReservedPrefix,
+                     fmt::format("{} overlaps {}, which is {}: hosts and links need unicast "
+                                 "addresses",
+                                 prefix.ToString(), block->prefix.ToString(), block->description));
+        return false;
+    }
+    if (kTunnelAddressBlock.Overlaps(prefix))
+    {
+        field.Report(rule::kReservedPrefix,
+                     fmt::format("{} overlaps {}, from which the runner takes the tunnel inside "
+                                 "addresses",
+                                 prefix.ToString(), kTunnelAddressBlock.ToString()));
+        return false;
+    }
+    return true;
+}
+
+/// Deepest nesting of arrays and objects accepted. A scenario needs 7 levels (the root object
+/// down to /designs/0/tunnels/0/endpoints/0), so deeper text is a mistake or an attack.
+constexpr size_t kMaxScenarioJsonDepth = 64;
+
+/// Largest crypto engine time for one packet, in ns: a packet that takes longer than the
+/// longest run (kMaxDurationS) to seal is a mistake, and ns-3 Time must not overflow.
+constexpr double kMaxScaledCryptoCostNs = kMaxDurationS * 1e9;
+
+/**
+ * Report @p scale when it makes the seal or open time of the largest IPv4 datagram
+ * (kMaxIpv4DatagramBytes) in @p cost infinite or longer than kMaxScaledCryptoCostNs.
+ */
+bool
+CheckScaledCosts(const JsonField& scale, const SuiteCryptoCost& cost, double factor)
+{
+    for (const CryptoCostFit* fit : {&cost.seal, &cost.open})
+    {
+        double largest = fit->NanosecondsFor(kMaxIpv4DatagramBytes) * factor;
+        if (std::isfinite(largest) && largest <= kMaxScaledCryptoCostNs)
+        {
+            continue;
+        }
+        scale.Report(rule::kOutOfRange,
+                     fmt::format("scale {} makes one {}-byte packet take {} ns in the crypto "
+                                 "engine; the scaled cost must be finite and at most {} ns (one "
+                                 "week)",
+                                 factor, kMaxIpv4DatagramBytes, largest, kMaxScaledCryptoCostNs));
+        return false;
+    }
+    return true;
+}
+
+/// Shortest probe interval, in seconds. The results measure convergence in probe intervals,
+/// and the failure detections modelled (OSPF dead interval, DPD, keepalives) take seconds.
+/// So 1 ms resolves them finely, and a shorter interval only multiplies the events.
+constexpr double kMinProbeIntervalS = 0.001;
+/// Largest UDP flow rate, in bits per second: 100 Gb/s, the fastest Ethernet a site gateway
+/// commonly has (IEEE 802.3ba). A higher rate is a unit mistake and would simulate for hours.
+constexpr uint64_t kMaxFlowRateBps = 100'000'000'000;
+
 /// Seconds from a value given in milliseconds.
 constexpr double kSecondsPerMillisecond = 1e-3;
 
@@ -103,15 +174,25 @@ class DuplicateKeyFinder
     {
     }
 
+    /// Thrown from OnEvent to stop the parser when arrays and objects nest too deep.
+    struct TooDeep
+    {
+    };
+
     bool OnEvent(json::parse_event_t event, const json& parsed)
     {
         switch (event)
         {
             case json::parse_event_t::object_start:
-                m_frames.push_back(Frame{ChildPointer(), false, 0, {}, {}});
-                break;
             case json::parse_event_t::array_start:
-                m_frames.push_back(Frame{ChildPointer(), true, 0, {}, {}});
+                // Each frame stores its full pointer, so the frames of a deep document take
+                // memory quadratic in its depth. Stop well before that matters.
+                if (m_frames.size() >= kMaxScenarioJsonDepth)
+                {
+                    throw TooDeep{};
+                }
+                m_frames.push_back(
+                    Frame{ChildPointer(), event == json::parse_event_t::array_start, 0, {}, {}});
                 break;
             case json::parse_event_t::object_end:
             case json::parse_event_t::array_end:
@@ -207,6 +288,38 @@ ParseErrorReason(const json::parse_error& error)
     size_t column = text.find("column ");
     size_t colon = column == std::string::npos ? std::string::npos : text.find(": ", column);
     return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
+/** nlohmann's message without its "[json.exception.<kind>.<id>] " prefix. */
+std::string
+ExceptionReason(const json::exception& error)
+{
+    std::string text = error.what();
+    size_t end = text.rfind("] ", text.find(' '));
+    return text.rfind("[json.exception", 0) == 0 && end != std::string::npos ? text.substr(end + 2)
+                                                                             : text;
+}
+
+/**
+ * " at line L, column C" for the first occurrence in @p text of the token that @p message
+ * quotes in single quotes (nlohmann's "number overflow parsing '1e400'"); "" if not found.
+ */
+std::string
+QuotedTokenPosition(std::string_view text, std::string_view message)
+{
+    size_t open = message.find('\'');
+    size_t close = open == std::string_view::npos ? open : message.find('\'', open + 1);
+    if (close == std::string_view::npos || close == open + 1)
+    {
+        return "";
+    }
+    size_t found = text.find(message.substr(open + 1, close - open - 1));
+    if (found == std::string_view::npos)
+    {
+        return "";
+    }
+    auto [line, column] = LineAndColumn(text, found + 1);
+    return fmt::format(" at line {}, column {}", line, column);
 }
 
 /// The shipped measured cost table, relative to the repository root (docs/crypto-cost-model.md).
@@ -360,6 +473,15 @@ ScenarioReader::ReadSite(const JsonField& field, Site& site)
                      "a site needs \"subnets\", \"host_lan\" or both",
                      "\"subnets\": [" + std::string(kExampleSubnet) + "]");
     }
+    else if (object.Valid() && !object.Has("host_lan") && object.Has("subnets")
+             && object.Optional("subnets", "").Value()->is_array()
+             && object.Optional("subnets", "").Value()->empty())
+    {
+        // An empty list leaves the site nothing to protect or probe.
+        m_errors.Add(object.Pointer() + "/subnets", rule::kTooFewItems,
+                     "the list has 0 item(s): a site without \"host_lan\" needs at least 1 subnet",
+                     "[" + std::string(kExampleSubnet) + "]");
+    }
     object.ReportUnknownKeys();
 }
 
@@ -386,7 +508,11 @@ void
 ScenarioReader::ReadSubnet(const JsonField& field, LanSubnet& subnet)
 {
     ObjectReader object = field.Object();
-    object.Required("prefix", "\"10.1.1.0/24\"").Prefix(subnet.prefix);
+    JsonField prefix = object.Required("prefix", "\"10.1.1.0/24\"");
+    if (prefix.Prefix(subnet.prefix))
+    {
+        CheckUnicastPrefix(prefix, subnet.prefix);
+    }
     object.Optional("hosts", "2").Integer<uint32_t>(1, kMaxHostsPerSubnet, subnet.hosts);
     object.ReportUnknownKeys();
 }
@@ -395,7 +521,11 @@ void
 ScenarioReader::ReadHostLan(const JsonField& field, HostLan& hostLan)
 {
     ObjectReader object = field.Object();
-    object.Required("prefix", "\"10.2.0.0/24\"").Prefix(hostLan.prefix);
+    JsonField prefix = object.Required("prefix", "\"10.2.0.0/24\"");
+    if (prefix.Prefix(hostLan.prefix))
+    {
+        CheckUnicastPrefix(prefix, hostLan.prefix);
+    }
     for (const JsonField& element :
          object.Required("hosts", R"(["10.2.0.11", "10.2.0.12"])").Array(1, "\"10.2.0.11\""))
     {
@@ -449,7 +579,11 @@ ScenarioReader::ReadLink(const JsonField& field, WanLink& link)
         names[i].Name(link.endpoints[i]);
     }
 
-    object.Required("prefix", "\"192.0.2.0/30\"").Prefix(link.prefix);
+    JsonField prefix = object.Required("prefix", "\"192.0.2.0/30\"");
+    if (prefix.Prefix(link.prefix))
+    {
+        CheckUnicastPrefix(prefix, link.prefix);
+    }
     object.Required("rate_bps", "100000000")
         .Integer<uint64_t>(1, std::numeric_limits<uint64_t>::max(), link.rateBps);
     double delayMs = 0;
@@ -757,6 +891,11 @@ ScenarioReader::ReadCryptoEngine(const JsonField& field, Design& design)
                                      Quote(config.tablePath), Quote(design.cryptoSuiteName)));
             return;
         }
+        if (!design.cryptoSuiteName.empty() && scale.Present()
+            && !CheckScaledCosts(scale, loaded->suites.at(design.cryptoSuiteName), config.scale))
+        {
+            return;
+        }
         config.table = std::move(loaded);
     }
     catch (const std::exception& error)
@@ -836,7 +975,8 @@ ScenarioReader::ReadTraffic(const JsonField& field, Traffic& traffic)
     {
         ObjectReader probeObject = probes.Object();
         ProbeTraffic value;
-        probeObject.Optional("interval_s", "1").Number({0, kMaxDurationS, true}, value.intervalS);
+        probeObject.Optional("interval_s", "1")
+            .Number({kMinProbeIntervalS, kMaxDurationS}, value.intervalS);
         probeObject.Optional("start_s", "0").Number({0, kMaxDurationS}, value.startS);
         probeObject.Optional("size_bytes", "64")
             .Integer<uint32_t>(kMinProbeSizeBytes, kMaxUdpPayloadBytes, value.sizeBytes);
@@ -867,8 +1007,7 @@ ScenarioReader::ReadUdpFlow(const JsonField& field, UdpCbrFlow& flow)
     object.Required("name", "\"video\"").Name(flow.name);
     object.Required("from", "\"10.1.1.2\"").Address(flow.from);
     object.Required("to", "\"10.2.2.2\"").Address(flow.to);
-    object.Required("rate_bps", "2000000")
-        .Integer<uint64_t>(1, std::numeric_limits<uint64_t>::max(), flow.rateBps);
+    object.Required("rate_bps", "2000000").Integer<uint64_t>(1, kMaxFlowRateBps, flow.rateBps);
     object.Required("packet_size_bytes", "1200")
         .Integer<uint32_t>(1, kMaxUdpPayloadBytes, flow.packetSizeBytes);
     object.Required("start_s", "5").Number({0, kMaxDurationS}, flow.startS);
@@ -1035,6 +1174,29 @@ ParseScenario(std::string_view text, std::string_view baseDirectory)
                                               fmt::format("invalid JSON at line {}, column {}: {}",
                                                           line, column, ParseErrorReason(error)),
                                               ""});
+        return result;
+    }
+    catch (const json::exception& error)
+    {
+        // out_of_range 406: a number such as 1e400 that a double cannot hold. nlohmann gives
+        // no position for it, so look for the token it quotes.
+        ScenarioLoadResult result;
+        result.errors.push_back(
+            ScenarioError{"", std::string(rule::kJsonSyntax),
+                          fmt::format("invalid JSON{}: {}", QuotedTokenPosition(text, error.what()),
+                                      ExceptionReason(error)),
+                          ""});
+        return result;
+    }
+    catch (const DuplicateKeyFinder::TooDeep&)
+    {
+        ScenarioLoadResult result;
+        result.errors.push_back(ScenarioError{
+            "", std::string(rule::kTooDeep),
+            fmt::format("arrays and objects nest more than {} levels deep; a scenario needs "
+                        "7",
+                        kMaxScenarioJsonDepth),
+            ""});
         return result;
     }
 

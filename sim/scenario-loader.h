@@ -12,6 +12,8 @@
  * Limitations:
  * - Errors of the second pass appear only once the first pass finds none.
  * - JSON syntax errors stop at the first one, since the parser cannot resynchronise.
+ * - The tunnel MTU check runs only when the network and the design's tunnels have no other
+ *   error, since it follows WAN paths.
  */
 #ifndef TUNNELSIM_SIM_SCENARIO_LOADER_H
 #define TUNNELSIM_SIM_SCENARIO_LOADER_H

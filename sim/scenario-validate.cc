@@ -1,6 +1,9 @@
 // The second validation pass of scenario-loader.h: checks that need the whole scenario
 // (names, references, overlaps, connectivity, times).
 
+#include "gre-header.h"
+#include "gre-tunnel-mtu.h"
+#include "ipsec-helper.h"
 #include "ipv4-header.h"
 #include "scenario-json-reader.h"
 #include "scenario-loader.h"
@@ -8,6 +11,7 @@
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/connected_components.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -29,6 +33,20 @@ struct NamedAt
     std::string name;
     std::string pointer;
 };
+
+/// Smallest tunnel MTU an OSPF design accepts, bytes: the datagram every IPv4 host must
+/// accept whole (RFC 791 s3.1, 576 octets). ns-3 3.37 hands a raw socket each IP fragment
+/// before reassembly, so an OSPF packet the tunnel fragments never reaches OSPF whole.
+constexpr uint32_t kMinOspfTunnelMtuBytes = 576;
+
+/// WAN path cost of a link, as Topology::AddWanRoutes computes it (sim/topology-routes.cc):
+/// the delay in microseconds plus one per hop.
+constexpr double kPathCostPerSecond = 1e6;
+constexpr double kPathCostPerHop = 1.0;
+
+using WanPathGraph
+    = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+                            boost::property<boost::edge_weight_t, double>>;
 
 /** Index of the connected component of each vertex. */
 std::vector<int>
@@ -89,6 +107,8 @@ class ScenarioValidator
         CheckWanConnectivity();
         CheckLans();
         CheckOverlaps();
+        // The tunnel MTU check follows paths over the WAN, so it needs a sound network.
+        m_networkValid = m_errors.Empty();
         for (size_t d = 0; d < m_scenario.designs.size(); ++d)
         {
             CheckDesign(d);
@@ -111,6 +131,14 @@ class ScenarioValidator
     void CheckDesign(size_t d);
     void CheckTunnelEndpoints(const Design& design, size_t d);
     void CheckTunnelTopology(const Design& design, size_t d);
+    void CheckTunnelMtu(const Design& design, size_t d);
+    /**
+     * Find the smallest MTU on the WAN path from gateway @p source to link @p target, as the
+     * runner routes it, and the index of the link that has it. nullopt when a name is
+     * undefined or the link is unreachable, which other checks report.
+     */
+    std::optional<std::pair<uint32_t, size_t>> PathMtu(const std::string& source,
+                                                       size_t target) const;
     void CheckTraffic();
     void CheckFlow(const std::string& pointer, uint32_t from, uint32_t to, double start,
                    double stop);
@@ -136,6 +164,8 @@ class ScenarioValidator
     std::vector<std::pair<Ipv4Prefix, std::string>> m_prefixes;
     /// Host address -> site index, for the hosts present at the start.
     std::map<uint32_t, size_t> m_hostSite;
+    /// True when the checks before the designs found no error.
+    bool m_networkValid = false;
 };
 
 void
@@ -724,8 +754,178 @@ void
 ScenarioValidator::CheckDesign(size_t d)
 {
     const Design& design = m_scenario.designs[d];
+    const size_t before = m_errors.Size();
     CheckTunnelEndpoints(design, d);
     CheckTunnelTopology(design, d);
+    if (m_networkValid && m_errors.Size() == before)
+    {
+        CheckTunnelMtu(design, d);
+    }
+}
+
+std::optional<std::pair<uint32_t, size_t>>
+ScenarioValidator::PathMtu(const std::string& source, size_t target) const
+{
+    // NOTE: this repeats the path choice of Topology::AddWanRoutes (sim/topology-routes.cc),
+    // which needs ns-3 nodes; a change to one must go to the other.
+    // Vertices: gateways in site order, then routers in file order, as the runner has them.
+    const auto& sites = m_scenario.sites;
+    const auto& links = m_scenario.links;
+    auto vertexOf = [&](const std::string& name) -> std::optional<size_t>
+    {
+        for (size_t i = 0; i < sites.size(); ++i)
+        {
+            if (sites[i].gateway.name == name)
+            {
+                return i;
+            }
+        }
+        for (size_t r = 0; r < m_scenario.routers.size(); ++r)
+        {
+            if (m_scenario.routers[r].name == name)
+            {
+                return sites.size() + r;
+            }
+        }
+        return std::nullopt;
+    };
+    std::optional<size_t> from = vertexOf(source);
+    std::vector<std::array<size_t, 2>> ends;
+    for (const WanLink& link : links)
+    {
+        std::optional<size_t> a = vertexOf(link.endpoints[0]);
+        std::optional<size_t> b = vertexOf(link.endpoints[1]);
+        if (!a || !b)
+        {
+            return std::nullopt;
+        }
+        ends.push_back({*a, *b});
+    }
+    if (!from || target >= links.size())
+    {
+        return std::nullopt;
+    }
+    if (ends[target][0] == *from || ends[target][1] == *from)
+    {
+        return std::make_pair(links[target].mtuBytes, target);
+    }
+
+    // Only the source gateway sends packets out: other gateways are no transit.
+    const size_t vertexCount = sites.size() + m_scenario.routers.size();
+    WanPathGraph graph(vertexCount);
+    for (size_t l = 0; l < links.size(); ++l)
+    {
+        const double cost = links[l].delayS * kPathCostPerSecond + kPathCostPerHop;
+        for (size_t end = 0; end < 2; ++end)
+        {
+            if (ends[l][end] == *from || ends[l][end] >= sites.size())
+            {
+                boost::add_edge(ends[l][end], ends[l][1 - end], cost, graph);
+            }
+        }
+    }
+    std::vector<double> distance(vertexCount);
+    std::vector<size_t> predecessor(vertexCount);
+    boost::dijkstra_shortest_paths(
+        graph, *from, boost::predecessor_map(predecessor.data()).distance_map(distance.data()));
+    size_t vertex = distance[ends[target][0]] <= distance[ends[target][1]] ? ends[target][0]
+                                                                           : ends[target][1];
+    if (distance[vertex] == std::numeric_limits<double>::max())
+    {
+        return std::nullopt;
+    }
+    std::pair<uint32_t, size_t> smallest{links[target].mtuBytes, target};
+    while (vertex != *from)
+    {
+        const size_t previous = predecessor[vertex];
+        if (previous == vertex)
+        {
+            return std::nullopt;
+        }
+        for (size_t l = 0; l < links.size(); ++l)
+        {
+            bool joins = (ends[l][0] == previous && ends[l][1] == vertex)
+                         || (ends[l][0] == vertex && ends[l][1] == previous);
+            if (joins && links[l].mtuBytes < smallest.first)
+            {
+                smallest = {links[l].mtuBytes, l};
+            }
+        }
+        vertex = previous;
+    }
+    return smallest;
+}
+
+void
+ScenarioValidator::CheckTunnelMtu(const Design& design, size_t d)
+{
+    if (design.type == DesignType::PolicyBased)
+    {
+        return;
+    }
+    const bool ospf = design.routing && design.routing->protocol == RoutingProtocol::Ospf;
+    const uint32_t minimum = ospf ? kMinOspfTunnelMtuBytes : kIpv4MinimumMtu;
+    const std::string why
+        = ospf ? fmt::format("OSPF needs at least {} bytes, because ns-3 3.37 hands OSPF each IP "
+                             "fragment before reassembly and drops what the tunnel fragments",
+                             kMinOspfTunnelMtuBytes)
+               : fmt::format("an IPv4 link must carry {} bytes (RFC 791 s3.2)", kIpv4MinimumMtu);
+    const std::string designPointer = fmt::format("/designs/{}", d);
+
+    if (design.tunnelMtuBytes)
+    {
+        if (*design.tunnelMtuBytes < minimum)
+        {
+            m_errors.Add(designPointer + "/tunnel_mtu", rule::kTunnelMtuTooSmall,
+                         fmt::format("tunnel MTU {} is too small: {}", *design.tunnelMtuBytes, why),
+                         fmt::format("{}", minimum));
+        }
+        return;
+    }
+
+    const GreEspProtection protection{design.cryptoSuite, design.ipsecMode == IpsecMode::Transport
+                                                              ? GreEspMode::Transport
+                                                              : GreEspMode::Tunnel};
+    for (size_t t = 0; t < design.tunnels.size(); ++t)
+    {
+        const Tunnel& tunnel = design.tunnels[t];
+        std::optional<std::pair<uint32_t, size_t>> worst;
+        for (size_t end = 0; end < 2; ++end)
+        {
+            auto link = m_linkByName.find(tunnel.endpoints[1 - end].link);
+            if (link == m_linkByName.end())
+            {
+                return;
+            }
+            auto path = PathMtu(tunnel.endpoints[end].gateway, link->second);
+            if (!path)
+            {
+                return;
+            }
+            if (!worst || path->first < worst->first)
+            {
+                worst = path;
+            }
+        }
+        const uint16_t pathMtu = static_cast<uint16_t>(worst->first);
+        const uint32_t tunnelMtu
+            = design.type == DesignType::Vti
+                  ? IpsecHelper::ComputeVtiMtu(design.cryptoSuite, pathMtu)
+                  : ComputeGreTunnelMtu(pathMtu, kGreBaseHeaderSize, protection);
+        if (tunnelMtu >= minimum)
+        {
+            continue;
+        }
+        m_errors.Add(fmt::format("/wan/links/{}/mtu_bytes", worst->second),
+                     rule::kTunnelMtuTooSmall,
+                     fmt::format("mtu_bytes {} of link {} leaves tunnel {} of design {} an MTU of "
+                                 "{} (\"auto\": path MTU minus the {} overhead), too small: {}",
+                                 pathMtu, Quote(m_scenario.links[worst->second].name),
+                                 Quote(tunnel.name), Quote(design.name), tunnelMtu,
+                                 design.type == DesignType::Vti ? "ESP" : "GRE and ESP", why),
+                     "1500");
+        return;
+    }
 }
 
 void

@@ -649,6 +649,13 @@ OspfRoutingProtocol::ReceivePacket(OspfInterface& iface, const ns3::Ipv4Header& 
         RecordDrop(OspfDropReason::NotOspfInterface, iface.index, source);
         return;
     }
+    // ns-3 3.37 delivers IPv4 fragments to raw sockets before reassembly, so a fragment
+    // contains only part of an OSPF packet. Count it as a fragment, not as malformed.
+    if (!ipHeader.IsLastFragment() || ipHeader.GetFragmentOffset() != 0)
+    {
+        RecordDrop(OspfDropReason::Fragment, iface.index, source, ipHeader.GetFragmentOffset());
+        return;
+    }
     OspfResult<OspfPacket> decoded = DecodeOspfPacket(bytes);
     if (!decoded)
     {

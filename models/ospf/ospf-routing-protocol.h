@@ -48,6 +48,9 @@
  *   highest interface address at that time.
  * - An LS sequence number that reaches MaxSequenceNumber is not wrapped (s12.1.6); at one
  *   origination per MinLSInterval that takes over 300 years of simulated time.
+ * - No reassembly: ns-3 3.37 hands the raw socket each IPv4 fragment before reassembly, so
+ *   an OSPF packet larger than the interface MTU is lost. Every fragment is dropped with
+ *   reason "fragment".
  */
 #ifndef TUNNELSIM_OSPF_ROUTING_PROTOCOL_H
 #define TUNNELSIM_OSPF_ROUTING_PROTOCOL_H

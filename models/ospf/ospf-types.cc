@@ -103,6 +103,8 @@ ToString(OspfDropReason reason)
             return "unknown-ls-type";
         case OspfDropReason::LsaArrivedTooSoon:
             return "lsa-arrived-too-soon";
+        case OspfDropReason::Fragment:
+            return "fragment";
     }
     return "unknown";
 }

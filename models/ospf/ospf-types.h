@@ -72,6 +72,7 @@ enum class OspfDropReason : uint8_t
     LsrRejected,           ///< LSR for an LSA that is not in the database: BadLSReq (s10.7)
     UnknownLsType,         ///< LSA of a type this model does not handle (s13 (2))
     LsaArrivedTooSoon,     ///< a newer instance within MinLSArrival of the last (s13 (5a))
+    Fragment,              ///< an IPv4 fragment (MF set or offset non-zero), not reassembled
 };
 
 /// Every drop reason, in declaration order.
@@ -95,6 +96,7 @@ constexpr OspfDropReason kAllOspfDropReasons[] = {
     OspfDropReason::LsrRejected,
     OspfDropReason::UnknownLsType,
     OspfDropReason::LsaArrivedTooSoon,
+    OspfDropReason::Fragment,
 };
 
 std::string_view ToString(OspfNeighborState state);

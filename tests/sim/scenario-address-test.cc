@@ -122,5 +122,49 @@ TEST(IsUsableHostAddress, Table)
     EXPECT_TRUE(IsUsableHostAddress(pointToPoint, Address("192.0.2.1")));
 }
 
+struct ReservedCase
+{
+    const char* prefix;
+    const char* block; ///< expected block, or "" for unicast host space
+};
+
+TEST(FindReservedIpv4Block, Table)
+{
+    const ReservedCase cases[] = {
+        {"10.1.1.0/24", ""},
+        {"1.0.0.0/8", ""},
+        {"126.255.255.252/30", ""},
+        {"128.0.0.0/2", ""},
+        {"223.255.255.0/24", ""},
+        {"169.254.0.0/16", ""}, // link-local is unicast; the loader checks the tunnel block
+        {"0.0.0.0/0", "0.0.0.0/8"},
+        {"0.0.0.0/24", "0.0.0.0/8"},
+        {"0.0.0.0/7", "0.0.0.0/8"},
+        {"127.0.0.1/32", "127.0.0.0/8"},
+        {"126.0.0.0/7", "127.0.0.0/8"},
+        {"224.0.0.0/24", "224.0.0.0/4"},
+        {"239.255.255.255/32", "224.0.0.0/4"},
+        {"192.0.0.0/2", "224.0.0.0/4"},
+        {"240.0.0.0/24", "240.0.0.0/4"},
+        {"255.255.255.255/32", "255.255.255.255/32"},
+        {"255.255.255.0/24", "255.255.255.255/32"},
+    };
+    for (const ReservedCase& c : cases)
+    {
+        SCOPED_TRACE(c.prefix);
+        std::optional<Ipv4Prefix> prefix = ParseIpv4Prefix(c.prefix).prefix;
+        ASSERT_TRUE(prefix);
+        std::optional<ReservedIpv4Block> block = FindReservedIpv4Block(*prefix);
+        if (*c.block == '\0')
+        {
+            EXPECT_FALSE(block) << block->prefix.ToString();
+            continue;
+        }
+        ASSERT_TRUE(block);
+        EXPECT_EQ(block->prefix.ToString(), c.block);
+        EXPECT_NE(block->description.find("RFC"), std::string_view::npos) << block->description;
+    }
+}
+
 } // namespace
 } // namespace tunnelsim

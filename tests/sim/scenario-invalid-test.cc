@@ -64,10 +64,11 @@ const char* const kBaseScenario = R"({
 struct InvalidCase
 {
     const char* name;
-    const char* patch;           ///< RFC 6902 operations applied to the base
-    const char* pointer;         ///< expected JSON Pointer of the error
-    const char* rule;            ///< expected rule
-    const char* exampleContains; ///< text the error's example must contain; "" to skip
+    const char* patch;                ///< RFC 6902 operations applied to the base
+    const char* pointer;              ///< expected JSON Pointer of the error
+    const char* rule;                 ///< expected rule
+    const char* exampleContains;      ///< text the error's example must contain; "" to skip
+    const char* messageContains = ""; ///< text the error's message must contain; "" to skip
 };
 
 const InvalidCase kCases[] = {
@@ -145,6 +146,35 @@ const InvalidCase kCases[] = {
     {"link prefix /32",
      R"([{"op": "replace", "path": "/wan/links/0/prefix", "value": "192.0.2.1/32"}])",
      "/wan/links/0/prefix", "subnet-too-small", "\"192.0.2.0/30\""},
+
+    // Address space that is not unicast host space, and the tunnel inside addresses.
+    {"multicast subnet",
+     R"([{"op": "replace", "path": "/sites/0/subnets/1/prefix", "value": "224.0.0.0/24"}])",
+     "/sites/0/subnets/1/prefix", "reserved-prefix", "", "RFC 5771"},
+    {"loopback subnet",
+     R"([{"op": "replace", "path": "/sites/0/subnets/1/prefix", "value": "127.0.0.0/24"}])",
+     "/sites/0/subnets/1/prefix", "reserved-prefix", "", "loopback (RFC 1122 s3.2.1.3)"},
+    {"class E subnet",
+     R"([{"op": "replace", "path": "/sites/0/subnets/1/prefix", "value": "240.0.0.0/24"}])",
+     "/sites/0/subnets/1/prefix", "reserved-prefix", "", "RFC 1112 s4"},
+    {"this-network subnet",
+     R"([{"op": "replace", "path": "/sites/0/subnets/1/prefix", "value": "0.0.0.0/24"}])",
+     "/sites/0/subnets/1/prefix", "reserved-prefix", "", "\"this network\""},
+    {"whole space subnet",
+     R"([{"op": "replace", "path": "/sites/0/subnets/1/prefix", "value": "0.0.0.0/0"}])",
+     "/sites/0/subnets/1/prefix", "reserved-prefix", "", ""},
+    {"broadcast host LAN",
+     R"([{"op": "replace", "path": "/sites/1/host_lan", "value": {"prefix": "255.255.255.0/24", "hosts": ["255.255.255.11"]}}])",
+     "/sites/1/host_lan/prefix", "reserved-prefix", "", "limited broadcast"},
+    {"multicast link",
+     R"([{"op": "replace", "path": "/wan/links/0/prefix", "value": "224.0.1.0/30"}])",
+     "/wan/links/0/prefix", "reserved-prefix", "\"192.0.2.0/30\"", "multicast"},
+    {"link in tunnel block",
+     R"([{"op": "replace", "path": "/wan/links/0/prefix", "value": "169.254.0.0/30"}])",
+     "/wan/links/0/prefix", "reserved-prefix", "", "tunnel inside addresses"},
+    {"added subnet in tunnel block",
+     R"([{"op": "replace", "path": "/events/2/subnet/prefix", "value": "169.254.9.0/24"}])",
+     "/events/2/subnet/prefix", "reserved-prefix", "", "169.254.0.0/16"},
 
     // Overlaps.
     {"overlap within site",
@@ -307,6 +337,29 @@ const InvalidCase kCases[] = {
     {"tunnel mtu too small", R"([{"op": "add", "path": "/designs/1/tunnel_mtu", "value": 40}])",
      "/designs/1/tunnel_mtu", "out-of-range", ""},
 
+    {"link mtu starves tunnels",
+     R"([{"op": "add", "path": "/wan/links/0/mtu_bytes", "value": 68}])", "/wan/links/0/mtu_bytes",
+     "tunnel-mtu-too-small", "", "an MTU of 0"},
+    {"link mtu below ospf minimum",
+     R"([{"op": "add", "path": "/wan/links/1/mtu_bytes", "value": 600}])", "/wan/links/1/mtu_bytes",
+     "tunnel-mtu-too-small", "", "design \"gre-ospf\""},
+    {"ospf tunnel mtu 100", R"([{"op": "add", "path": "/designs/2/tunnel_mtu", "value": 100}])",
+     "/designs/2/tunnel_mtu", "tunnel-mtu-too-small", "576", "before reassembly"},
+
+    // Sizes and rates that cannot run.
+    {"empty subnets without host LAN",
+     R"([{"op": "replace", "path": "/sites/0/subnets", "value": []}])", "/sites/0/subnets",
+     "too-few-items", "10.1.1.0/24", "host_lan"},
+    {"crypto scale overflows",
+     R"([{"op": "add", "path": "/designs/1/crypto_engine", "value": {"scale": 1.797e308}}])",
+     "/designs/1/crypto_engine/scale", "out-of-range", "", "finite"},
+    {"probe interval 1 ns",
+     R"([{"op": "replace", "path": "/traffic/probes/interval_s", "value": 1e-9}])",
+     "/traffic/probes/interval_s", "out-of-range", "", "[0.001, "},
+    {"flow rate 1 Pb/s",
+     R"([{"op": "replace", "path": "/traffic/udp_cbr/0/rate_bps", "value": 1000000000000000}])",
+     "/traffic/udp_cbr/0/rate_bps", "out-of-range", "", "100000000000]"},
+
     // Sweep.
     {"sweep above subnet count",
      R"([{"op": "add", "path": "/sweep", "value": {"subnets_per_site": {"min": 1, "max": 5}}}])",
@@ -363,6 +416,11 @@ TEST(InvalidScenarios, EachRuleReported)
             EXPECT_NE(found->example.find(c.exampleContains), std::string::npos)
                 << "example: " << found->example;
         }
+        if (*c.messageContains != '\0')
+        {
+            EXPECT_NE(found->message.find(c.messageContains), std::string::npos)
+                << "message: " << found->message;
+        }
     }
 }
 
@@ -417,6 +475,71 @@ TEST(InvalidScenarios, SweepErrorNamesRun)
     ASSERT_EQ(errors.size(), 1U);
     EXPECT_NE(errors[0].message.find("sweep run with 1 subnet(s) per site"), std::string::npos)
         << errors[0].message;
+}
+
+/** The base scenario's text with its "duration_s" value replaced by @p value. */
+std::string
+WithDuration(const std::string& value)
+{
+    std::string text = kBaseScenario;
+    const std::string key = "\"duration_s\": 60";
+    text.replace(text.find(key), key.size(), "\"duration_s\": " + value);
+    return text;
+}
+
+TEST(InvalidScenarios, NumberOverflowIsSyntax)
+{
+    // 1e400 does not fit a double: nlohmann throws out_of_range, not parse_error.
+    std::vector<ScenarioError> errors = ParseScenario(WithDuration("1e400")).errors;
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].rule, "json-syntax");
+    EXPECT_EQ(errors[0].pointer, "");
+    EXPECT_NE(errors[0].message.find("'1e400'"), std::string::npos) << errors[0].message;
+    EXPECT_NE(errors[0].message.find("line 5, column 17"), std::string::npos) << errors[0].message;
+}
+
+TEST(InvalidScenarios, DeepNestingRejected)
+{
+    for (size_t depth : {65, 100000, 1000000})
+    {
+        SCOPED_TRACE(depth);
+        std::string text = std::string(depth, '[') + std::string(depth, ']');
+        std::vector<ScenarioError> errors = ParseScenario(text).errors;
+        ASSERT_EQ(errors.size(), 1U);
+        EXPECT_EQ(errors[0].rule, "too-deep");
+    }
+}
+
+TEST(InvalidScenarios, DeepNestingInsideValueRejected)
+{
+    // 100000 objects, each the value of key "a" in the one around it, left unclosed.
+    std::string nested;
+    for (size_t i = 0; i < 100000; ++i)
+    {
+        nested += "{\"a\": ";
+    }
+    std::string text = WithDuration(nested);
+    std::vector<ScenarioError> errors = ParseScenario(text).errors;
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].rule, "too-deep");
+}
+
+TEST(InvalidScenarios, NestingAtLimitReadsOn)
+{
+    // 63 arrays inside the top-level object: 64 levels, parsed and reported as a wrong type.
+    std::vector<ScenarioError> errors
+        = ParseScenario(WithDuration(std::string(63, '[') + std::string(63, ']'))).errors;
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].rule, "wrong-type");
+    EXPECT_NE(errors[0].message.find("got array [[[[["), std::string::npos) << errors[0].message;
+}
+
+TEST(InvalidScenarios, NullWording)
+{
+    std::vector<ScenarioError> errors
+        = LoadPatched(R"([{"op": "replace", "path": "/sites", "value": null}])");
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].message, "expected an array, got null");
 }
 
 TEST(InvalidScenarios, NoScenarioOnError)

@@ -196,6 +196,15 @@ const StructuralCase kStructuralCases[] = {
     {"event with foreign key",
      R"([{"op": "add", "path": "/events", "value": [{"at_s": 1, "type": "link-down", "link": "a-isp", "site": "branch-a"}]}])"},
     {"one site", R"([{"op": "remove", "path": "/sites/1"}])"},
+    {"multicast prefix",
+     R"([{"op": "replace", "path": "/sites/0/subnets/0/prefix", "value": "224.0.0.0/24"}])"},
+    {"tunnel block prefix",
+     R"([{"op": "replace", "path": "/wan/links/0/prefix", "value": "169.254.0.0/30"}])"},
+    {"empty subnets", R"([{"op": "replace", "path": "/sites/0/subnets", "value": []}])"},
+    {"probe interval 1 us",
+     R"([{"op": "replace", "path": "/traffic/probes/interval_s", "value": 1e-6}])"},
+    {"flow rate 1 Tb/s",
+     R"([{"op": "replace", "path": "/traffic/udp_cbr/0/rate_bps", "value": 1000000000000}])"},
 };
 
 TEST(ScenarioSchema, RejectsWhatLoaderRejects)
