@@ -7,11 +7,11 @@
 #include "ipv4-header.h"
 #include "scenario-json-reader.h"
 #include "scenario-loader.h"
+#include "wan-paths.h"
 
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/connected_components.hpp>
-#include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -38,15 +38,6 @@ struct NamedAt
 /// accept whole (RFC 791 s3.1, 576 octets). ns-3 3.37 hands a raw socket each IP fragment
 /// before reassembly, so an OSPF packet the tunnel fragments never reaches OSPF whole.
 constexpr uint32_t kMinOspfTunnelMtuBytes = 576;
-
-/// WAN path cost of a link, as Topology::AddWanRoutes computes it (sim/topology-routes.cc):
-/// the delay in microseconds plus one per hop.
-constexpr double kPathCostPerSecond = 1e6;
-constexpr double kPathCostPerHop = 1.0;
-
-using WanPathGraph
-    = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
-                            boost::property<boost::edge_weight_t, double>>;
 
 /** Index of the connected component of each vertex. */
 std::vector<int>
@@ -766,8 +757,6 @@ ScenarioValidator::CheckDesign(size_t d)
 std::optional<std::pair<uint32_t, size_t>>
 ScenarioValidator::PathMtu(const std::string& source, size_t target) const
 {
-    // NOTE: this repeats the path choice of Topology::AddWanRoutes (sim/topology-routes.cc),
-    // which needs ns-3 nodes; a change to one must go to the other.
     // Vertices: gateways in site order, then routers in file order, as the runner has them.
     const auto& sites = m_scenario.sites;
     const auto& links = m_scenario.links;
@@ -790,7 +779,7 @@ ScenarioValidator::PathMtu(const std::string& source, size_t target) const
         return std::nullopt;
     };
     std::optional<size_t> from = vertexOf(source);
-    std::vector<std::array<size_t, 2>> ends;
+    std::vector<WanPathLink> pathLinks;
     for (const WanLink& link : links)
     {
         std::optional<size_t> a = vertexOf(link.endpoints[0]);
@@ -799,61 +788,27 @@ ScenarioValidator::PathMtu(const std::string& source, size_t target) const
         {
             return std::nullopt;
         }
-        ends.push_back({*a, *b});
+        pathLinks.push_back({{*a, *b}, link.delayS, link.mtuBytes});
     }
     if (!from || target >= links.size())
     {
         return std::nullopt;
     }
-    if (ends[target][0] == *from || ends[target][1] == *from)
+    const auto& ends = pathLinks[target].ends;
+    if (ends[0] == *from || ends[1] == *from)
     {
         return std::make_pair(links[target].mtuBytes, target);
     }
 
-    // Only the source gateway sends packets out: other gateways are no transit.
-    const size_t vertexCount = sites.size() + m_scenario.routers.size();
-    WanPathGraph graph(vertexCount);
-    for (size_t l = 0; l < links.size(); ++l)
-    {
-        const double cost = links[l].delayS * kPathCostPerSecond + kPathCostPerHop;
-        for (size_t end = 0; end < 2; ++end)
-        {
-            if (ends[l][end] == *from || ends[l][end] >= sites.size())
-            {
-                boost::add_edge(ends[l][end], ends[l][1 - end], cost, graph);
-            }
-        }
-    }
-    std::vector<double> distance(vertexCount);
-    std::vector<size_t> predecessor(vertexCount);
-    boost::dijkstra_shortest_paths(
-        graph, *from, boost::predecessor_map(predecessor.data()).distance_map(distance.data()));
-    size_t vertex = distance[ends[target][0]] <= distance[ends[target][1]] ? ends[target][0]
-                                                                           : ends[target][1];
-    if (distance[vertex] == std::numeric_limits<double>::max())
+    // The same path choice as the runner's static WAN routes (sim/wan-paths.h).
+    const WanPathTree tree = ShortestWanPaths(sites.size() + m_scenario.routers.size(),
+                                              sites.size(), pathLinks, *from);
+    const std::optional<WanRouteToLink> route = RouteToWanLink(tree, pathLinks, target);
+    if (!route)
     {
         return std::nullopt;
     }
-    std::pair<uint32_t, size_t> smallest{links[target].mtuBytes, target};
-    while (vertex != *from)
-    {
-        const size_t previous = predecessor[vertex];
-        if (previous == vertex)
-        {
-            return std::nullopt;
-        }
-        for (size_t l = 0; l < links.size(); ++l)
-        {
-            bool joins = (ends[l][0] == previous && ends[l][1] == vertex)
-                         || (ends[l][0] == vertex && ends[l][1] == previous);
-            if (joins && links[l].mtuBytes < smallest.first)
-            {
-                smallest = {links[l].mtuBytes, l};
-            }
-        }
-        vertex = previous;
-    }
-    return smallest;
+    return std::make_pair(route->pathMtu, route->mtuLink);
 }
 
 void
