@@ -156,9 +156,9 @@ class DesignNetwork
     /// Run OSPF on LAN interface @p interface of @p gateway as a passive interface, or
     /// take it out of OSPF.
     void SetOspfLan(size_t gateway, uint32_t interface, bool enabled);
-    /// Power gateway @p gateway off (its IKE daemon drops every SA without telling the
-    /// peers, and its SAD is emptied) or on again (the daemon starts over, negotiates what it
-    /// initiates, and its INITIAL_CONTACT makes the peer drop the SAs from before).
+    /// Power gateway @p gateway off or on. Off: its IKE daemon drops every SA without telling
+    /// the peers, and its SAD is emptied. On: the daemon starts over and negotiates what it
+    /// initiates, and its INITIAL_CONTACT makes the peer drop the SAs from before.
     void SetGatewayPower(size_t gateway, bool on);
 
     /// PROTECT entries per gateway name, plus one per VTI end (its 0.0.0.0/0 pair).

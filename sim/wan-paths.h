@@ -21,7 +21,7 @@
 namespace tunnelsim
 {
 
-/// A WAN link as the path search sees it: its two end vertices, delay and MTU.
+/// A WAN link for the path search: its two end vertices, delay and MTU.
 struct WanPathLink
 {
     std::array<size_t, 2> ends{};
@@ -52,7 +52,7 @@ WanPathTree ShortestWanPaths(size_t vertexCount, size_t gatewayCount,
 
 /**
  * The route from @p tree's source to link @p target, reached at whichever of its ends is
- * nearer; nullopt when the source is attached to the link or cannot reach it.
+ * nearer. Returns nullopt when the source is attached to the link or cannot reach it.
  */
 std::optional<WanRouteToLink> RouteToWanLink(const WanPathTree& tree,
                                              const std::vector<WanPathLink>& links, size_t target);

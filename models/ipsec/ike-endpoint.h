@@ -18,8 +18,8 @@
  * - A peer is identified by its IKE address; several connections to one peer address on
  *   one endpoint are not distinguished, and INITIAL_CONTACT discards the IKE SAs of all of
  *   them.
- * - ESP for an unknown SPI is not answered with INVALID_SPI (RFC 7296 s2.21.4), so the peer
- *   of a restarted responder recovers only by dead peer detection.
+ * - The endpoint sends no INVALID_SPI notification (RFC 7296 s3.10.1) for ESP with an unknown
+ *   SPI, so the peer of a restarted responder recovers only by dead peer detection.
  * - When both gateways start a connection at the same time, each sets up its own IKE SA
  *   and CHILD SAs (duplicates are not reduced); configure one side with start action
  *   "start" or "trap" and the other with "none".

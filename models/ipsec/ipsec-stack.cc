@@ -42,8 +42,9 @@ TagOfType(ns3::TypeId type)
     struct CachedTag
     {
         std::unique_ptr<ns3::ObjectBase> object;
-        ns3::Tag* tag = nullptr; ///< object as a Tag, cast once: dynamic_cast across the
-                                 ///< shared libraries compares type names
+        /// The object as a Tag, cast once, because a dynamic_cast across the shared
+        /// libraries compares type names.
+        ns3::Tag* tag = nullptr;
     };
     static std::unordered_map<uint16_t, CachedTag> tags;
     auto it = tags.find(type.GetUid());
@@ -343,8 +344,8 @@ IpsecStack::SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
         header.EnableChecksum();
     }
     packet->AddHeader(header);
-    // Through the device, so its MacTx trace and captures see the packet, as on the
-    // routed path; its send callback is SendFromDevice.
+    // Through the device, so its MacTx trace and captures see the packet as on the routed
+    // path. The device's send callback is SendFromDevice.
     m_device->Send(packet, m_deviceBroadcast, kEtherTypeIpv4);
 }
 
@@ -752,7 +753,7 @@ IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
         return;
     }
 
-    // In tunnel mode the payload is the inner packet; transport mode rebuilds it below.
+    // In tunnel mode the payload is the inner packet, and transport mode rebuilds it below.
     const SecurityAssociationConfig& config = sa->GetConfig();
     Bytes transportInner;
     if (config.mode == IpsecMode::Tunnel && nextHeader != kIpProtocolIpInIp)
@@ -829,7 +830,7 @@ IpsecStack::OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
 bool
 IpsecStack::DeliverLocalGre(ns3::Ptr<ns3::Packet> ipPacket)
 {
-    // Looked up once: GreHelper may add GRE after Setup, but nothing removes it.
+    // Looked up once: GreHelper may add GRE after Setup, but no helper removes it.
     if (!m_gre)
     {
         m_gre = m_ipv4->GetProtocol(kIpProtocolGre, m_interface);
@@ -847,7 +848,7 @@ IpsecStack::DeliverLocalGre(ns3::Ptr<ns3::Packet> ipPacket)
         = gre->Receive(ipPacket, header, m_ipv4->GetInterface(m_interface));
     if (status == ns3::IpL4Protocol::RX_ENDPOINT_UNREACH)
     {
-        // What ns-3 3.37 LocalDeliver answers for a unicast packet no endpoint takes.
+        // ns-3 3.37 LocalDeliver sends this ICMP error for a unicast packet that no endpoint takes.
         if (auto icmp = m_ipv4->GetObject<ns3::Icmpv4L4Protocol>())
         {
             icmp->SendDestUnreachPort(header, copy);

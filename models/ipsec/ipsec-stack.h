@@ -23,9 +23,9 @@
  *   against the SPD (route-based designs carry them over a VTI or GRE instead).
  * - The outer header of a tunnel-mode packet gets the stack's default TTL, the inner TOS
  *   byte (DSCP and ECN copied) and DF clear, the "clear" choice of RFC 4301 s8.1. A sealed
- *   packet over the link MTU is fragmented after ESP processing (RFC 4303 s3.3), and a DF
- *   packet is never answered with ICMP fragmentation-needed, so path MTU discovery does
- *   not cross an SA of this stack (a GRE tunnel over it answers DF packets itself).
+ *   packet over the link MTU is fragmented after ESP processing (RFC 4303 s3.3). The stack
+ *   sends no ICMP fragmentation-needed for a DF packet, so path MTU discovery does not
+ *   cross its SAs (a GRE tunnel over them sends that ICMP message itself).
  * - Transport mode seals forwarded packets as well, keeping their addresses; RFC 4301
  *   s4.1 meant it for traffic the gateway itself sources or sinks.
  * - IKE traffic is recognised by UDP port 500 or 4500 only.
@@ -118,7 +118,7 @@ class IpsecStack : public ns3::Object
     void AddVti(ns3::Ptr<ns3::VirtualNetDevice> device);
     /**
      * Send what @p protocol passes down through SendLocal instead of Ipv4L3Protocol::Send.
-     * Setup does this for the protocols the node has then, except ESP; GreHelper::Install
+     * Setup does this for the protocols the node has then, except ESP. GreHelper::Install
      * does it for a GRE protocol added later.
      */
     void InterceptLocalProtocol(ns3::Ptr<ns3::IpL4Protocol> protocol);
@@ -191,7 +191,7 @@ class IpsecStack : public ns3::Object
      */
     void SendLocal(ns3::Ptr<ns3::Packet> packet, ns3::Ipv4Address source,
                    ns3::Ipv4Address destination, uint8_t protocol, ns3::Ptr<ns3::Ipv4Route> route);
-    /// Hand an opened GRE packet to the node's GRE protocol; false when the node has none.
+    /// Hand an opened GRE packet to the node's GRE protocol. Returns false when there is none.
     bool DeliverLocalGre(ns3::Ptr<ns3::Packet> ipPacket);
     bool SendFromDevice(ns3::Ptr<ns3::Packet> packet, const ns3::Address& source,
                         const ns3::Address& destination, uint16_t protocolNumber);
@@ -209,7 +209,7 @@ class IpsecStack : public ns3::Object
     /// packet and deliver it (RFC 4303 s3.4.3 onwards, RFC 4301 s5.2 step 4).
     void OpenNow(ns3::Ptr<SecurityAssociation> sa, ns3::Ptr<ns3::Packet> esp,
                  const ns3::Ipv4Header& outer, const Bytes& bytes);
-    /// Give @p espPacket its outer IPv4 header, from @p inner as @p mode says, and send it.
+    /// Give @p espPacket its outer IPv4 header, built from @p inner for @p mode, and send it.
     void SendEsp(ns3::Ptr<ns3::Packet> espPacket, ns3::Ipv4Address source,
                  ns3::Ipv4Address destination, const Ipv4Header& inner, IpsecMode mode);
     /// Send a whole IPv4 packet on unchanged, routed by the protocols below the interception.
@@ -236,12 +236,12 @@ class IpsecStack : public ns3::Object
     ns3::Address m_deviceBroadcast;
     /// Ipv4L3Protocol's DefaultTtl when Setup ran.
     uint8_t m_defaultTtl = 64;
-    /// Identification of the next IPv4 header SendLocal builds.
+    /// Identification of the next IPv4 header that SendLocal or SendEsp builds.
     uint16_t m_identification = 0;
     /**
      * Scratch buffers reused from packet to packet, so sealing and opening allocate nothing
-     * once they reach the largest packet size. Each is done with before the call that may
-     * re-enter the stack (Ipv4L3Protocol::Send or a device's Receive).
+     * once they reach the largest packet size. Each is free again before the call that may
+     * re-enter the stack (Ipv4L3Protocol::SendWithHeader or a device's Receive).
      */
     Bytes m_plainScratch;
     Bytes m_espScratch;
