@@ -19,6 +19,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unistd.h>
 
@@ -142,12 +143,21 @@ TEST_F(SimrunScenarioTest, SeedOverridesScenario)
     EXPECT_EQ(read.results->seed, 7u);
 }
 
+/// subnet-growth with a sweep of 1 to 2 subnets per site, 5 s of run time and without its
+/// events.
+std::string
+ShortSubnetGrowth()
+{
+    nlohmann::json scenario = nlohmann::json::parse(ReadFile(ShippedScenario("subnet-growth")));
+    scenario["sweep"]["subnets_per_site"]["max"] = 2;
+    scenario["duration_s"] = 5;
+    scenario.erase("events");
+    return scenario.dump(2);
+}
+
 TEST_F(SimrunScenarioTest, SweepWritesOneFilePerPoint)
 {
-    // subnet-growth with a sweep of 1 to 2 subnets per site and 5 s of run time.
-    std::string text = ReadFile(ShippedScenario("subnet-growth"));
-    text.replace(text.find("\"max\": 10"), 9, "\"max\": 2");
-    text.replace(text.find("\"duration_s\": 30"), 16, "\"duration_s\": 5");
+    const std::string text = ShortSubnetGrowth();
     const fs::path out = m_dir / "out";
     const SimrunOutput run
         = RunSimrunCaptured({WriteScenario(text), "--out", out.string(), "--quiet"});
@@ -209,12 +219,40 @@ TEST_F(SimrunScenarioTest, UnwritablePcapRejectedBeforeRun)
     EXPECT_TRUE(run.out.empty()) << run.out;
 }
 
+TEST_F(SimrunScenarioTest, SweepReportsChangeCostPerSize)
+{
+    // Each sweep point adds one LAN at branch-a and removes it. Policy-based needs a selector
+    // per remote LAN on each gateway, and static GRE one route on the far gateway.
+    nlohmann::json scenario = nlohmann::json::parse(ReadFile(ShippedScenario("subnet-growth")));
+    scenario["sweep"]["subnets_per_site"]["max"] = 3;
+    scenario["duration_s"] = 6;
+    scenario["events"][0]["at_s"] = 3;
+    scenario["events"][1]["at_s"] = 5;
+    const fs::path out = m_dir / "out";
+    const SimrunOutput run
+        = RunSimrunCaptured({WriteScenario(scenario.dump(2)), "--out", out.string(), "--quiet"});
+    ASSERT_EQ(run.exitCode, kExitOk) << run.err;
+
+    for (uint32_t subnets : {1u, 2u, 3u})
+    {
+        const fs::path path = out / ("subnet-growth.subnets-" + std::to_string(subnets) + ".json");
+        const ResultsReadResult read = ReadResultsFile(path.string());
+        ASSERT_TRUE(read.results.has_value()) << read.error;
+        const auto& designs = read.results->designs;
+        ASSERT_EQ(designs.size(), 4u);
+        ASSERT_EQ(designs[0].convergence.events.size(), 2u);
+        ASSERT_EQ(designs[1].convergence.events.size(), 2u);
+        EXPECT_EQ(designs[0].convergence.events[0].changeCost.total, 2u * subnets) << subnets;
+        EXPECT_EQ(designs[1].convergence.events[0].changeCost.total, 1u) << subnets;
+        // The LAN leaves again, so the end state is that of the size itself.
+        EXPECT_EQ(designs[0].convergence.events[1].changeCost.total, 2u * subnets) << subnets;
+        EXPECT_EQ(designs[0].selectors.total, 2u * subnets * subnets) << subnets;
+    }
+}
+
 TEST_F(SimrunScenarioTest, SweepPcapsPerPoint)
 {
-    // subnet-growth with a sweep of 1 to 2 subnets per site and 5 s of run time.
-    std::string text = ReadFile(ShippedScenario("subnet-growth"));
-    text.replace(text.find("\"max\": 10"), 9, "\"max\": 2");
-    text.replace(text.find("\"duration_s\": 30"), 16, "\"duration_s\": 5");
+    const std::string text = ShortSubnetGrowth();
     const fs::path pcap = m_dir / "pcap";
     const SimrunOutput run
         = RunSimrunCaptured({WriteScenario(text), "--out", (m_dir / "out").string(), "--quiet",
