@@ -9,8 +9,12 @@
 #include "ns3/ipv4-list-routing-helper.h"
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/names.h"
+#include "ns3/net-device-queue-interface.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/pointer.h"
+#include "ns3/queue-disc.h"
+#include "ns3/traffic-control-helper.h"
+#include "ns3/traffic-control-layer.h"
 #include "ns3/uinteger.h"
 
 #include <filesystem>
@@ -53,6 +57,18 @@ AddInterface(ns3::Ptr<ns3::Node> node, ns3::Ptr<ns3::NetDevice> device, uint32_t
 {
     ns3::Ptr<ns3::Ipv4> ipv4 = node->GetObject<ns3::Ipv4>();
     const uint32_t interface = ipv4->AddInterface(device);
+    // Ipv4AddressHelper would install a queue disc here; we assign addresses ourselves, so
+    // without this the only buffer is the device's 100-packet queue, and the traffic-control
+    // layer drops what comes while that queue is stopped. A FIFO of kInterfaceQueuePackets
+    // stands for a router's interface buffer (Linux's default txqueuelen is 1000).
+    if (device->GetObject<ns3::NetDeviceQueueInterface>())
+    {
+        ns3::TrafficControlHelper queue;
+        queue.SetRootQueueDisc("ns3::FifoQueueDisc", "MaxSize",
+                               ns3::QueueSizeValue(ns3::QueueSize(ns3::QueueSizeUnit::PACKETS,
+                                                                  kInterfaceQueuePackets)));
+        queue.Install(device);
+    }
     ipv4->AddAddress(interface, ns3::Ipv4InterfaceAddress(ns3::Ipv4Address(address),
                                                           ns3::Ipv4Mask(prefix.Mask())));
     if (up)
@@ -308,6 +324,34 @@ Topology::ConnectCounters()
                 {
                     m_ipv4Drops[Ipv4DropName(reason)]++;
                 }));
+        ns3::Ptr<ns3::TrafficControlLayer> tc = node->GetObject<ns3::TrafficControlLayer>();
+        // Only fires on a device without a queue disc whose own queue is stopped.
+        tc->TraceConnectWithoutContext("Drop",
+                                       ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
+                                           [this](ns3::Ptr<const ns3::Packet>)
+                                           {
+                                               m_ipv4Drops["device-queue-stopped"]++;
+                                           }));
+        for (uint32_t i = 0; i < node->GetNDevices(); ++i)
+        {
+            ns3::Ptr<ns3::NetDevice> device = node->GetDevice(i);
+            if (ns3::Ptr<ns3::QueueDisc> disc = tc->GetRootQueueDiscOnDevice(device))
+            {
+                disc->TraceConnectWithoutContext(
+                    "Drop", ns3::Callback<void, ns3::Ptr<const ns3::QueueDiscItem>>(
+                                [this](ns3::Ptr<const ns3::QueueDiscItem>)
+                                {
+                                    m_ipv4Drops["interface-queue-full"]++;
+                                }));
+            }
+            // Point-to-point and CSMA devices fire MacTxDrop when their own queue is full.
+            device->TraceConnectWithoutContext("MacTxDrop",
+                                               ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
+                                                   [this](ns3::Ptr<const ns3::Packet>)
+                                                   {
+                                                       m_ipv4Drops["device-queue-full"]++;
+                                                   }));
+        }
         // ARP drops a packet when the queue of an unresolved entry is full.
         node->GetObject<ns3::ArpL3Protocol>()->TraceConnectWithoutContext(
             "Drop", ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(

@@ -43,6 +43,8 @@
 namespace tunnelsim
 {
 
+/// Capacity, in packets, of the FIFO queue disc in front of every WAN and LAN device.
+constexpr uint32_t kInterfaceQueuePackets = 1000;
 /// LAN segments: Gigabit Ethernet.
 constexpr uint64_t kLanRateBps = 1000000000;
 /// LAN propagation delay, seconds: about 200 m of copper at 5 ns/m.

@@ -1,0 +1,117 @@
+// Interface queues on the shipped two-site topology: a burst of probes larger than a
+// device's own 100-packet queue must wait in the interface's queue disc instead of being
+// lost, and a flow faster than the WAN link must lose packets with a counted reason.
+//
+//   10.1.1.0/24 --.                                              .-- 10.2.2.0/24
+//       ...       --- gw-a 192.0.2.1 --- isp --- 198.51.100.1 gw-b ---     ...
+//   10.1.37.0/24 -'        (a-isp and b-isp, point to point)       '-- 10.2.38.0/24
+//
+// At the largest subnet-growth point gw-a has 11 LANs after the add at 40 s, so 110 probe
+// flows leave each gateway in the same nanosecond every second.
+#include "runner.h"
+#include "scenario-loader.h"
+#include "topology.h"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+
+namespace tunnelsim
+{
+namespace
+{
+
+namespace fs = std::filesystem;
+
+Scenario
+LoadShipped(const std::string& name)
+{
+    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / (name + ".json");
+    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
+    EXPECT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
+    return loaded.Ok() ? *loaded.scenario : Scenario{};
+}
+
+/// Keep only the design named @p name.
+void
+KeepDesign(Scenario& scenario, const std::string& name)
+{
+    std::vector<Design> kept;
+    for (const Design& design : scenario.designs)
+    {
+        if (design.name == name)
+        {
+            kept.push_back(design);
+        }
+    }
+    ASSERT_EQ(kept.size(), 1u) << name;
+    scenario.designs = kept;
+}
+
+uint64_t
+DropsOf(const DesignResults& design, const std::string& reason)
+{
+    const auto found = design.drops.find(reason);
+    return found == design.drops.end() ? 0 : found->second;
+}
+
+TEST(InterfaceQueue, ProbeBurstAtLargestGrowthPointIsQueued)
+{
+    Scenario scenario = LoadShipped("subnet-growth");
+    ASSERT_TRUE(scenario.sweep.has_value());
+    KeepDesign(scenario, "gre-static");
+    scenario.sweep->min = scenario.sweep->max;
+    const std::vector<Scenario> points = ExpandSweep(scenario);
+    ASSERT_EQ(points.size(), 1u);
+    const Scenario& point = points[0];
+    const size_t pairsAfterAdd
+        = (point.sites[0].subnets.size() + 1) * point.sites[1].subnets.size();
+    // More probes in one burst than a device queue holds, or the test proves nothing.
+    ASSERT_GT(pairsAfterAdd, 100u);
+
+    const Results results = RunScenario(point, RunOutputs{});
+    ASSERT_EQ(results.designs.size(), 1u);
+    const DesignResults& gre = results.designs[0];
+    // Event 0 adds the LAN: every pair, old and new, delivers again after it.
+    ASSERT_FALSE(gre.convergence.events.empty());
+    EXPECT_EQ(gre.convergence.events[0].type, "subnet-add");
+    EXPECT_TRUE(gre.convergence.events[0].allPairsReachableS.has_value());
+    // Reachability counts from the last event, which removes the LAN again.
+    const size_t pairsAfterRemove = pairsAfterAdd - point.sites[1].subnets.size();
+    EXPECT_EQ(gre.reachability.total, pairsAfterRemove);
+    EXPECT_EQ(gre.reachability.ok, pairsAfterRemove);
+    EXPECT_EQ(DropsOf(gre, "interface-queue-full"), 0u);
+    EXPECT_EQ(DropsOf(gre, "device-queue-stopped"), 0u);
+    EXPECT_EQ(DropsOf(gre, "device-queue-full"), 0u);
+}
+
+TEST(InterfaceQueue, OverloadedWanLinkDropsAreCounted)
+{
+    Scenario scenario = LoadShipped("three-subnets");
+    KeepDesign(scenario, "gre-static");
+    ASSERT_EQ(scenario.traffic.udpCbr.size(), 1u);
+    UdpCbrFlow& flow = scenario.traffic.udpCbr[0];
+    // Offer ten times what the first WAN link carries, for long enough to fill its queue:
+    // at 1 Mb/s, 1000 packets of about 1.3 kB take over 10 s to drain.
+    for (WanLink& link : scenario.links)
+    {
+        link.rateBps = 1000000;
+    }
+    flow.rateBps = 10 * scenario.links[0].rateBps;
+    flow.stopS = flow.startS + 20;
+    ASSERT_LT(flow.stopS, scenario.durationS);
+
+    const Results results = RunScenario(scenario, RunOutputs{});
+    ASSERT_EQ(results.designs.size(), 1u);
+    const DesignResults& gre = results.designs[0];
+    const uint64_t sent = static_cast<uint64_t>((flow.stopS - flow.startS) * flow.rateBps
+                                                / (8.0 * flow.packetSizeBytes));
+    // The link carries about a tenth of the offer; the rest, less what the queue still
+    // holds, is dropped at gw-a's WAN interface.
+    EXPECT_GT(DropsOf(gre, "interface-queue-full"), sent / 2);
+    EXPECT_LT(DropsOf(gre, "interface-queue-full"), sent);
+    EXPECT_EQ(DropsOf(gre, "device-queue-stopped"), 0u);
+    EXPECT_EQ(DropsOf(gre, "device-queue-full"), 0u);
+}
+
+} // namespace
+} // namespace tunnelsim
