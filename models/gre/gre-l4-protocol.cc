@@ -205,11 +205,16 @@ void
 GreL4Protocol::HandleUnicastForward(const ns3::Ipv4Header& header,
                                     ns3::Ptr<const ns3::Packet> packet, uint32_t interface)
 {
-    ns3::Ptr<GreTunnelNetDevice> tunnel
-        = ns3::DynamicCast<GreTunnelNetDevice>(m_ipv4->GetNetDevice(interface));
-    if (tunnel)
+    // A pointer comparison with the few tunnels here, because a failed DynamicCast across
+    // shared libraries compares type names with strcmp on every forwarded packet.
+    const ns3::Ptr<ns3::NetDevice> device = m_ipv4->GetNetDevice(interface);
+    for (const ns3::Ptr<GreTunnelNetDevice>& tunnel : m_tunnels)
     {
-        tunnel->CheckForwardedSize(header, packet);
+        if (ns3::PeekPointer(tunnel) == ns3::PeekPointer(device))
+        {
+            tunnel->CheckForwardedSize(header, packet);
+            return;
+        }
     }
 }
 

@@ -342,19 +342,19 @@ GreTunnelNetDevice::Encapsulate(ns3::Ptr<ns3::Packet> inner, uint16_t protocolTy
     header.sequencePresent = m_sequenceEnabled;
     header.sequence = m_txSequence;
 
-    Bytes encoded;
+    m_encoded.clear();
     if (m_checksumEnabled)
     {
         // The checksum covers the payload too (RFC 2784 s2.5).
         m_scratch.resize(inner->GetSize());
         inner->CopyData(m_scratch.data(), static_cast<uint32_t>(m_scratch.size()));
-        EncodeGre(header, m_scratch, encoded);
+        EncodeGre(header, m_scratch, m_encoded);
     }
     else
     {
-        EncodeGre(header, ByteView(), encoded);
+        EncodeGre(header, ByteView(), m_encoded);
     }
-    inner->AddHeader(EncodedHeader(ByteView(encoded.data(), header.HeaderSize())));
+    inner->AddHeader(EncodedHeader(ByteView(m_encoded.data(), header.HeaderSize())));
     if (m_sequenceEnabled)
     {
         // A free-running counter modulo 2**32 (RFC 2890 s2.2).

@@ -223,6 +223,8 @@ class GreTunnelNetDevice : public ns3::VirtualNetDevice
 
     /// Scratch buffer for the bytes of one packet, reused to avoid an allocation each time.
     Bytes m_scratch;
+    /// The encoded GRE header (and payload when checksummed), reused across packets.
+    Bytes m_encoded;
     GreTunnelStatistics m_statistics;
     std::array<uint64_t, kGreDropReasonCount> m_drops{};
 
