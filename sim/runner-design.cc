@@ -7,6 +7,7 @@
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
+#include "sa-keys.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -137,7 +138,14 @@ DesignRun::Settings() const
                                                          routing.staticRouting.keepalive->retries};
         }
     }
-    settings.seed = m_scenario.seed;
+    // SA keys and the IKE model's secrets differ per design and sweep point, so one design's
+    // esp_sa file cannot decrypt another design's capture of the same run.
+    std::string keyLabel = "design " + m_design.name;
+    if (m_scenario.subnetsPerSite)
+    {
+        keyLabel += " subnets " + std::to_string(*m_scenario.subnetsPerSite);
+    }
+    settings.seed = DeriveLabelSeed(m_scenario.seed, keyLabel);
     return settings;
 }
 

@@ -78,6 +78,7 @@ struct DesignSettings
     uint32_t spfMaxHoldMs = 5000;
     /// GRE keepalive period (s) and retries; unset: off.
     std::optional<std::array<uint32_t, 2>> keepalive;
+    /// Seed of the SA keys and the IKE model's secrets (DeriveLabelSeed of the run's seed).
     uint64_t seed = 1;
     /// Gateway crypto engine table and settings; both unset: crypto takes no time.
     std::shared_ptr<const CryptoCostTable> cryptoTable;

@@ -16,6 +16,19 @@ namespace
 /// HKDF salt for SA keys; a new derivation scheme must change it so old keys never recur.
 constexpr char kSaKeysSalt[] = "tunnelsim sa-keys v1";
 
+/// HKDF salt for label seeds (DeriveLabelSeed).
+constexpr char kLabelSeedSalt[] = "tunnelsim label-seed v1";
+
+/// Return @p seed as the HKDF input key: 8 bytes, big endian.
+Bytes
+SeedBytes(uint64_t seed)
+{
+    Bytes bytes;
+    AppendU32(bytes, static_cast<uint32_t>(seed >> 32));
+    AppendU32(bytes, static_cast<uint32_t>(seed));
+    return bytes;
+}
+
 struct KdfDeleter
 {
     void operator()(EVP_KDF* kdf) const { EVP_KDF_free(kdf); }
@@ -69,10 +82,7 @@ HkdfSha256(ByteView key, ByteView salt, ByteView info, size_t length)
 SaKeys
 DeriveSaKeys(uint64_t seed, uint32_t spi, SaKeyDirection direction, const EspSuite& suite)
 {
-    Bytes inputKey;
-    AppendU32(inputKey, static_cast<uint32_t>(seed >> 32));
-    AppendU32(inputKey, static_cast<uint32_t>(seed));
-
+    const Bytes inputKey = SeedBytes(seed);
     const ByteView salt(reinterpret_cast<const uint8_t*>(kSaKeysSalt), sizeof(kSaKeysSalt) - 1);
 
     // The suite name keeps keys of different suites apart when a test reuses an SPI.
@@ -93,6 +103,16 @@ DeriveSaKeys(uint64_t seed, uint32_t spi, SaKeyDirection direction, const EspSui
     keys.encryptionKey.assign(material.begin(), material.begin() + encryptionSize);
     keys.integrityKey.assign(material.begin() + encryptionSize, material.end());
     return keys;
+}
+
+uint64_t
+DeriveLabelSeed(uint64_t seed, std::string_view label)
+{
+    const ByteView salt(reinterpret_cast<const uint8_t*>(kLabelSeedSalt),
+                        sizeof(kLabelSeedSalt) - 1);
+    const ByteView info(reinterpret_cast<const uint8_t*>(label.data()), label.size());
+    const Bytes material = HkdfSha256(SeedBytes(seed), salt, info, 8);
+    return (uint64_t{ReadU32(material.data())} << 32) | ReadU32(material.data() + 4);
 }
 
 } // namespace tunnelsim

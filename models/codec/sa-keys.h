@@ -15,6 +15,7 @@
 #include "esp-suite.h"
 
 #include <cstdint>
+#include <string_view>
 
 namespace tunnelsim
 {
@@ -54,6 +55,15 @@ Bytes HkdfSha256(ByteView key, ByteView salt, ByteView info, size_t length);
  * direction byte. The output is the encryption key followed by the integrity key.
  */
 SaKeys DeriveSaKeys(uint64_t seed, uint32_t spi, SaKeyDirection direction, const EspSuite& suite);
+
+/**
+ * Derive a seed for one part of a run, such as one design, from the run's @p seed and a
+ * @p label naming the part: the first 8 bytes (big endian) of HKDF-SHA-256 with the seed
+ * (8 bytes, big endian) as input key, the salt "tunnelsim label-seed v1" and the label as
+ * info. Different labels give unrelated seeds, so the keys of one part do not open another's
+ * packets.
+ */
+uint64_t DeriveLabelSeed(uint64_t seed, std::string_view label);
 
 } // namespace tunnelsim
 

@@ -104,5 +104,14 @@ TEST(DeriveSaKeys, EachInputChangesTheKey)
               base);
 }
 
+// Expected values from Python's hmac and hashlib as above, with the salt
+// "tunnelsim label-seed v1", the label as info and the first 8 output bytes big endian.
+TEST(DeriveLabelSeed, Vectors)
+{
+    EXPECT_EQ(DeriveLabelSeed(1, "design gre-static"), 0xcb0186d8f30edaf6ULL);
+    EXPECT_EQ(DeriveLabelSeed(1, "design policy"), 0xdd944568b6ac3349ULL);
+    EXPECT_EQ(DeriveLabelSeed(2, "design gre-static"), 0xd180788b50eea474ULL);
+}
+
 } // namespace
 } // namespace tunnelsim

@@ -123,5 +123,37 @@ TEST_F(RunnerPcapTest, TsharkVerifiesEveryEspFrame)
     }
 }
 
+TEST_F(RunnerPcapTest, OtherDesignsKeysOpenNothing)
+{
+    ASSERT_TRUE(TsharkAvailable()) << "tshark is not on the PATH; install it with tools/setup";
+    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / "one-subnet.json";
+    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
+    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
+
+    RunOutputs outputs;
+    outputs.pcapDirectory = (m_dir / "pcap").string();
+    fs::create_directories(outputs.pcapDirectory);
+    const Results results = RunScenario(*loaded.scenario, outputs);
+    ASSERT_GE(results.designs.size(), 2u);
+
+    // Each design's keys against the next design's capture of the same run and seed.
+    const std::string link = loaded.scenario->links.at(0).name;
+    for (size_t i = 0; i < results.designs.size(); ++i)
+    {
+        const std::string& keys = results.designs[i].name;
+        const std::string& captured = results.designs[(i + 1) % results.designs.size()].name;
+        const fs::path config = m_dir / ("wireshark-" + keys + "-on-" + captured);
+        fs::create_directories(config);
+        fs::copy_file(fs::path(outputs.pcapDirectory) / (keys + ".esp_sa"), config / "esp_sa");
+        const fs::path capture
+            = fs::path(outputs.pcapDirectory) / (captured + "-" + link + ".pcap");
+        const EspVerdicts verdicts = RunTshark(config, capture, m_dir);
+        const std::string where = keys + " keys on " + captured;
+        EXPECT_EQ(verdicts.exitCode, 0) << where << ": " << verdicts.errors;
+        EXPECT_GT(verdicts.frames, 0u) << where;
+        EXPECT_EQ(verdicts.icvGood, 0u) << where;
+    }
+}
+
 } // namespace
 } // namespace tunnelsim
