@@ -66,6 +66,12 @@ ReadU32(const uint8_t* p)
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
 
+inline uint64_t
+ReadU64(const uint8_t* p)
+{
+    return (uint64_t{ReadU32(p)} << 32) | ReadU32(p + 4);
+}
+
 inline void
 WriteU16(uint8_t* p, uint16_t v)
 {
@@ -94,6 +100,13 @@ AppendU32(Bytes& out, uint32_t v)
 {
     AppendU16(out, static_cast<uint16_t>(v >> 16));
     AppendU16(out, static_cast<uint16_t>(v));
+}
+
+inline void
+AppendU64(Bytes& out, uint64_t v)
+{
+    AppendU32(out, static_cast<uint32_t>(v >> 32));
+    AppendU32(out, static_cast<uint32_t>(v));
 }
 
 /** Lowercase hex without separators. */

@@ -35,19 +35,6 @@ NextSplitMix(uint64_t& state)
     return z ^ (z >> 31);
 }
 
-void
-AppendU64(Bytes& out, uint64_t v)
-{
-    AppendU32(out, static_cast<uint32_t>(v >> 32));
-    AppendU32(out, static_cast<uint32_t>(v));
-}
-
-uint64_t
-ReadU64(const uint8_t* p)
-{
-    return (uint64_t{ReadU32(p)} << 32) | ReadU32(p + 4);
-}
-
 /// Append the chain of @p payloads, each with its generic header; the last points to none.
 void
 AppendPayloadChain(const std::vector<IkePayload>& payloads, Bytes& out)

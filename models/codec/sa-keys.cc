@@ -24,8 +24,7 @@ Bytes
 SeedBytes(uint64_t seed)
 {
     Bytes bytes;
-    AppendU32(bytes, static_cast<uint32_t>(seed >> 32));
-    AppendU32(bytes, static_cast<uint32_t>(seed));
+    AppendU64(bytes, seed);
     return bytes;
 }
 
@@ -112,7 +111,7 @@ DeriveLabelSeed(uint64_t seed, std::string_view label)
                         sizeof(kLabelSeedSalt) - 1);
     const ByteView info(reinterpret_cast<const uint8_t*>(label.data()), label.size());
     const Bytes material = HkdfSha256(SeedBytes(seed), salt, info, 8);
-    return (uint64_t{ReadU32(material.data())} << 32) | ReadU32(material.data() + 4);
+    return ReadU64(material.data());
 }
 
 } // namespace tunnelsim

@@ -1,6 +1,8 @@
 #include "ike-sa.h"
 
+#include "ike-crypto.h"
 #include "ike-endpoint.h"
+#include "ike-sa-common.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 
@@ -17,6 +19,19 @@ namespace
 
 /// RFC 4303 s2.1: SPI values 1 to 255 are reserved by IANA, 0 is for local use.
 constexpr uint32_t kMinEspSpi = 256;
+
+/// The names of @p suites (IkeSuite or EspSuite), for failure details.
+template<typename Suite>
+std::string
+DescribeSuites(const std::vector<Suite>& suites)
+{
+    std::vector<std::string> names;
+    for (const Suite& suite : suites)
+    {
+        names.push_back(suite.Name());
+    }
+    return JoinProposalNames(names);
+}
 
 } // namespace
 
@@ -39,10 +54,11 @@ ToString(IkeSaState state)
     return "unknown";
 }
 
-IkeSa::IkeSa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator)
+IkeSa::IkeSa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator, uint64_t initiatorSpi)
   : m_endpoint(endpoint)
   , m_connectionIndex(connectionIndex)
   , m_initiator(initiator)
+  , m_initiatorSpi(initiatorSpi)
   , m_started(ns3::Simulator::Now())
 {
 }
@@ -51,8 +67,7 @@ IkeSa::~IkeSa()
 {
     if (m_outstanding)
     {
-        m_outstanding->retransmitEvent.Cancel();
-        m_outstanding->deadlineEvent.Cancel();
+        CancelOutstanding();
     }
     for (ChildSa& child : m_children)
     {
@@ -76,6 +91,18 @@ const std::string&
 IkeSa::Name() const
 {
     return Connection().name;
+}
+
+std::string
+IkeSa::DescribeOwnIkeProposals() const
+{
+    return DescribeSuites(Connection().ikeProposals);
+}
+
+std::string
+IkeSa::DescribeOwnEspProposals() const
+{
+    return DescribeSuites(Connection().espProposals);
 }
 
 bool
@@ -130,14 +157,33 @@ IkeSa::NewEspSpi() const
 void
 IkeSa::RecordReceived(const IkeMessage& message, size_t size, bool isResponse)
 {
+    m_endpoint.RecordReceived(MessageRecord(message.header, isResponse, size));
+}
+
+IkeMessageRecord
+IkeSa::MessageRecord(const IkeHeader& header, bool isResponse, size_t size) const
+{
     IkeMessageRecord record;
     record.connection = Name();
     record.version = Connection().version;
-    record.exchange = static_cast<IkeExchange>(message.header.exchangeType);
+    record.exchange = static_cast<IkeExchange>(header.exchangeType);
     record.response = isResponse;
-    record.messageId = message.header.messageId;
+    record.messageId = header.messageId;
     record.size = static_cast<uint32_t>(size);
-    m_endpoint.RecordReceived(record);
+    return record;
+}
+
+IkeNegotiationRecord
+IkeSa::NegotiationRecord(IkeNegotiationKind kind, bool initiator,
+                         const std::optional<SelectorPair>& selectors, ns3::Time started) const
+{
+    IkeNegotiationRecord record;
+    record.connection = Name();
+    record.kind = kind;
+    record.initiator = initiator;
+    record.selectors = selectors;
+    record.started = started;
+    return record;
 }
 
 void
@@ -153,6 +199,12 @@ IkeSa::RequestChild(const SelectorPair& pair, const std::optional<SelectorPair>&
     task.pair = pair;
     task.trigger = trigger;
     task.started = ns3::Simulator::Now();
+    QueueChildTask(task);
+}
+
+void
+IkeSa::QueueChildTask(const ChildTask& task)
+{
     m_pendingChildren.push_back(task);
     EnqueueTask(
         [this]()
@@ -226,9 +278,7 @@ IkeSa::Discard()
     }
     if (m_outstanding)
     {
-        m_outstanding->retransmitEvent.Cancel();
-        m_outstanding->deadlineEvent.Cancel();
-        m_outstanding.reset();
+        CancelOutstanding();
     }
     while (!m_children.empty())
     {
@@ -266,12 +316,17 @@ IkeSa::DeleteChildrenOf(const SelectorPair& pair)
 }
 
 void
-IkeSa::RetireChild(ChildSa& child)
+IkeSa::MarkReplaced(ChildSa& child)
 {
-    // Marked as replaced, it is no longer counted, covered or rekeyed. RemoveChild ends it.
     RemoveOutbound(child);
     child.replaced = true;
     child.rekeyEvent.Cancel();
+}
+
+void
+IkeSa::RetireChild(ChildSa& child)
+{
+    MarkReplaced(child);
     const uint32_t id = child.id;
     const uint32_t inboundSpi = child.parameters.inboundSpi;
     EnqueueTask(
@@ -281,6 +336,19 @@ IkeSa::RetireChild(ChildSa& child)
                             [this, id]()
                             {
                                 RemoveChild(id);
+                            });
+        });
+}
+
+void
+IkeSa::QueueChildDelete(uint32_t inboundSpi)
+{
+    EnqueueTask(
+        [this, inboundSpi]()
+        {
+            SendChildDelete(inboundSpi,
+                            []()
+                            {
                             });
         });
 }
@@ -322,12 +390,7 @@ IkeSa::SendRequest(const IkeMessage& message, bool isResponse,
     request.onAnswer = std::move(onAnswer);
     request.onTimeout = std::move(onTimeout);
     request.bytes = Transmit(message, isResponse, 0);
-    request.record.connection = Name();
-    request.record.version = Connection().version;
-    request.record.exchange = static_cast<IkeExchange>(message.header.exchangeType);
-    request.record.response = isResponse;
-    request.record.messageId = message.header.messageId;
-    request.record.size = static_cast<uint32_t>(request.bytes.size());
+    request.record = MessageRecord(message.header, isResponse, request.bytes.size());
     request.transmissions = 1;
     m_outstanding = std::move(request);
     m_outstanding->retransmitEvent
@@ -355,16 +418,28 @@ IkeSa::Retransmit()
     NS_LOG_LOGIC(Name() << ": retransmission " << retransmitted + 1 << " of "
                         << ToString(m_outstanding->record.exchange) << " message ID "
                         << m_outstanding->messageId);
-    IkeMessageRecord record = m_outstanding->record;
-    record.retransmission = m_outstanding->transmissions;
-    m_endpoint.SendDatagram(m_connectionIndex, m_outstanding->bytes, m_useNatPort);
-    m_endpoint.RecordSent(record);
+    SendEncoded(m_outstanding->bytes, m_outstanding->record, m_outstanding->transmissions);
     m_endpoint.Counters().retransmissions++;
-    // strongSwan's schedule: the n-th wait is timeout * base^n (n = 0 for the first send).
-    const double factor = std::pow(m_endpoint.GetRetransmitBase(), m_outstanding->transmissions);
+    const ns3::Time wait = RetransmitDelay(m_outstanding->transmissions);
     m_outstanding->transmissions++;
-    m_outstanding->retransmitEvent = ns3::Simulator::Schedule(
-        m_endpoint.GetRetransmitTimeout() * factor, &IkeSa::Retransmit, this);
+    m_outstanding->retransmitEvent = ns3::Simulator::Schedule(wait, &IkeSa::Retransmit, this);
+}
+
+ns3::Time
+IkeSa::RetransmitDelay(uint32_t transmissions) const
+{
+    const double factor = std::pow(m_endpoint.GetRetransmitBase(), transmissions);
+    return m_endpoint.GetRetransmitTimeout() * factor;
+}
+
+IkeSa::OutstandingRequest
+IkeSa::CancelOutstanding()
+{
+    m_outstanding->retransmitEvent.Cancel();
+    m_outstanding->deadlineEvent.Cancel();
+    OutstandingRequest request = std::move(*m_outstanding);
+    m_outstanding.reset();
+    return request;
 }
 
 void
@@ -376,10 +451,7 @@ IkeSa::GiveUp()
     }
     NS_LOG_LOGIC(Name() << ": no answer to " << ToString(m_outstanding->record.exchange)
                         << " after " << m_outstanding->transmissions << " transmissions");
-    m_outstanding->retransmitEvent.Cancel();
-    m_outstanding->deadlineEvent.Cancel();
-    auto onTimeout = std::move(m_outstanding->onTimeout);
-    m_outstanding.reset();
+    auto onTimeout = std::move(CancelOutstanding().onTimeout);
     if (onTimeout)
     {
         onTimeout();
@@ -393,10 +465,7 @@ IkeSa::DeliverAnswer(const IkeMessage& message)
     {
         return false;
     }
-    m_outstanding->retransmitEvent.Cancel();
-    m_outstanding->deadlineEvent.Cancel();
-    auto onAnswer = std::move(m_outstanding->onAnswer);
-    m_outstanding.reset();
+    auto onAnswer = std::move(CancelOutstanding().onAnswer);
     if (onAnswer)
     {
         onAnswer(message);
@@ -408,24 +477,28 @@ IkeSa::DeliverAnswer(const IkeMessage& message)
 Bytes
 IkeSa::Transmit(const IkeMessage& message, bool isResponse, uint32_t retransmission)
 {
+    const Bytes bytes = Encode(message);
+    SendEncoded(bytes, MessageRecord(message.header, isResponse, bytes.size()), retransmission);
+    return bytes;
+}
+
+Bytes
+IkeSa::Encode(const IkeMessage& message) const
+{
     std::optional<IkeProtection> protection;
     if (message.encrypted)
     {
         protection = OutboundProtection();
     }
-    const Bytes bytes = EncodeIkeMessage(message, protection ? &*protection : nullptr);
-    m_endpoint.SendDatagram(m_connectionIndex, bytes, m_useNatPort);
+    return EncodeIkeMessage(message, protection ? &*protection : nullptr);
+}
 
-    IkeMessageRecord record;
-    record.connection = Name();
-    record.version = Connection().version;
-    record.exchange = static_cast<IkeExchange>(message.header.exchangeType);
-    record.response = isResponse;
-    record.messageId = message.header.messageId;
-    record.size = static_cast<uint32_t>(bytes.size());
+void
+IkeSa::SendEncoded(const Bytes& bytes, IkeMessageRecord record, uint32_t retransmission)
+{
+    m_endpoint.SendDatagram(m_connectionIndex, bytes, m_useNatPort);
     record.retransmission = retransmission;
     m_endpoint.RecordSent(record);
-    return bytes;
 }
 
 const Bytes&
@@ -433,12 +506,7 @@ IkeSa::SendResponse(const IkeMessage& message, const Bytes& requestBytes)
 {
     m_lastRequest = requestBytes;
     m_lastResponse = Transmit(message, true, 0);
-    m_lastResponseRecord.connection = Name();
-    m_lastResponseRecord.version = Connection().version;
-    m_lastResponseRecord.exchange = static_cast<IkeExchange>(message.header.exchangeType);
-    m_lastResponseRecord.response = true;
-    m_lastResponseRecord.messageId = message.header.messageId;
-    m_lastResponseRecord.size = static_cast<uint32_t>(m_lastResponse.size());
+    m_lastResponseRecord = MessageRecord(message.header, true, m_lastResponse.size());
     return m_lastResponse;
 }
 
@@ -451,10 +519,7 @@ IkeSa::ResendCachedResponse(const Bytes& requestBytes)
     }
     // RFC 7296 s2.1: a retransmitted request gets the same response again.
     NS_LOG_LOGIC(Name() << ": repeated request, sending the cached response again");
-    m_endpoint.SendDatagram(m_connectionIndex, m_lastResponse, m_useNatPort);
-    IkeMessageRecord record = m_lastResponseRecord;
-    record.retransmission = 1;
-    m_endpoint.RecordSent(record);
+    SendEncoded(m_lastResponse, m_lastResponseRecord, 1);
     m_endpoint.Counters().responsesRetransmitted++;
     return true;
 }
@@ -501,17 +566,56 @@ IkeSa::RunNextTask()
 }
 
 void
+IkeSa::RecordPhase1Started()
+{
+    m_started = ns3::Simulator::Now();
+    m_endpoint.RecordStarted(
+        NegotiationRecord(IkeNegotiationKind::IkeSa, true, std::nullopt, m_started));
+}
+
+const Bytes&
+IkeSa::SendPhase1Request(const IkeMessage& message, std::function<void(const IkeMessage&)> onAnswer,
+                         const std::string& timeoutDetail)
+{
+    return SendRequest(message, false, std::move(onAnswer),
+                       [this, timeoutDetail]()
+                       {
+                           Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::TimedOut,
+                                timeoutDetail, IkeSaState::TimedOut,
+                                m_runningChild ? std::optional<SelectorPair>(m_runningChild->pair)
+                                               : std::nullopt);
+                       });
+}
+
+void
+IkeSa::AfterPhase1KeyExchange(std::function<void()> step)
+{
+    ScheduleOwned(m_endpoint.GetDhDelay(),
+                  [this, step]()
+                  {
+                      if (m_state != IkeSaState::Connecting)
+                      {
+                          return;
+                      }
+                      step();
+                  });
+}
+
+Bytes
+IkeSa::ModeledSharedSecret() const
+{
+    return ModelSharedSecret(m_endpoint.GetSeed(), m_keI, m_keR, KeyExchangeSize(m_suite.dhGroup));
+}
+
+void
 IkeSa::SetEstablished()
 {
     NS_LOG_FUNCTION(this);
 
     m_state = IkeSaState::Established;
     m_endpoint.Counters().ikeSasEstablished++;
-    IkeNegotiationRecord record;
-    record.connection = Name();
-    record.kind = IkeNegotiationKind::IkeSa;
-    record.initiator = m_initiator;
-    record.started = m_started;
+    IkeNegotiationRecord record
+        = NegotiationRecord(IkeNegotiationKind::IkeSa, m_initiator, std::nullopt, m_started);
     record.finished = ns3::Simulator::Now();
     m_endpoint.RecordFinished(record);
     if (Connection().dpdDelay.IsStrictlyPositive())
@@ -526,25 +630,14 @@ IkeSa::Fail(IkeNegotiationKind kind, IkeFailureReason reason, const std::string&
 {
     NS_LOG_FUNCTION(this << ToString(reason));
 
-    IkeFailure failure;
-    failure.connection = Name();
-    failure.kind = kind;
-    failure.reason = reason;
-    failure.initiator = m_initiator;
-    failure.selectors = selectors;
-    failure.detail = detail;
-    failure.time = ns3::Simulator::Now();
-    m_endpoint.RecordFailure(failure);
-
+    ReportFailure(kind, reason, m_initiator, selectors, detail);
     if (m_runningChild)
     {
         m_endpoint.ChildFailed(m_connectionIndex, m_runningChild->pair);
     }
     if (m_outstanding)
     {
-        m_outstanding->retransmitEvent.Cancel();
-        m_outstanding->deadlineEvent.Cancel();
-        m_outstanding.reset();
+        CancelOutstanding();
     }
     Close(false);
     m_state = state;
@@ -556,20 +649,131 @@ IkeSa::FailChild(const ChildTask& task, IkeFailureReason reason, const std::stri
 {
     NS_LOG_FUNCTION(this << task.pair.ToString() << ToString(reason));
 
-    IkeFailure failure;
-    failure.connection = Name();
-    failure.kind = task.rekeyChildId ? IkeNegotiationKind::Rekey : IkeNegotiationKind::ChildSa;
-    failure.reason = reason;
-    failure.initiator = initiatedHere;
-    failure.selectors = task.pair;
-    failure.detail = detail;
-    failure.time = ns3::Simulator::Now();
-    m_endpoint.RecordFailure(failure);
+    ReportFailure(task.rekeyChildId ? IkeNegotiationKind::Rekey : IkeNegotiationKind::ChildSa,
+                  reason, initiatedHere, task.pair, detail);
     m_endpoint.ChildFailed(m_connectionIndex, task.pair);
     if (initiatedHere)
     {
         m_runningChild.reset();
     }
+}
+
+void
+IkeSa::ReportFailure(IkeNegotiationKind kind, IkeFailureReason reason, bool initiator,
+                     const std::optional<SelectorPair>& selectors, const std::string& detail)
+{
+    IkeFailure failure;
+    failure.connection = Name();
+    failure.kind = kind;
+    failure.reason = reason;
+    failure.initiator = initiator;
+    failure.selectors = selectors;
+    failure.detail = detail;
+    failure.time = ns3::Simulator::Now();
+    m_endpoint.RecordFailure(failure);
+}
+
+bool
+IkeSa::BeginChildExchange(const ChildTask& task)
+{
+    if (task.rekeyChildId && !FindChild(*task.rekeyChildId))
+    {
+        m_runningChild.reset();
+        RunNextTask();
+        return false;
+    }
+    m_runningChild->started = ns3::Simulator::Now();
+    if (!task.rekeyChildId)
+    {
+        RecordChildNegotiationStarted();
+    }
+    return true;
+}
+
+void
+IkeSa::RecordChildNegotiationStarted()
+{
+    m_endpoint.Counters().childSaNegotiations++;
+    m_endpoint.RecordStarted(NegotiationRecord(IkeNegotiationKind::ChildSa, true,
+                                               m_runningChild->pair, m_runningChild->started));
+}
+
+void
+IkeSa::SendChildRequest(const IkeMessage& message,
+                        std::function<void(const IkeMessage&, const ChildTask&)> onResponse,
+                        const std::string& timeoutDetail)
+{
+    const ChildTask running = *m_runningChild;
+    SendRequest(
+        message, false,
+        [this, running, onResponse](const IkeMessage& response)
+        {
+            // With PFS the initiator computes a new shared secret before using the keys.
+            if (Connection().pfsGroup == DhGroup::None)
+            {
+                onResponse(response, running);
+                return;
+            }
+            ScheduleOwned(m_endpoint.GetDhDelay(),
+                          [this, response, running, onResponse]()
+                          {
+                              if (m_state == IkeSaState::Established)
+                              {
+                                  onResponse(response, running);
+                                  RunNextTask();
+                              }
+                          });
+        },
+        [this, running, timeoutDetail]()
+        {
+            Fail(IkeNegotiationKind::ChildSa, IkeFailureReason::TimedOut, timeoutDetail,
+                 IkeSaState::TimedOut, running.pair);
+        });
+}
+
+void
+IkeSa::InstallInitiatedChild(const ChildSaParameters& parameters, const ChildTask& task,
+                             RekeyDeletion deletion)
+{
+    const uint32_t childId = AddChild(parameters, task.pair, true).id;
+    ChildSa* child = FindChild(childId);
+    InstallInbound(*child);
+    InstallOutbound(*child);
+    if (task.rekeyChildId)
+    {
+        // Make before break: the new SA carries our traffic from now on, and the old inbound
+        // SA stays until the delete exchange ends.
+        if (ChildSa* old = FindChild(*task.rekeyChildId))
+        {
+            if (deletion == RekeyDeletion::Initiator)
+            {
+                RetireChild(*old);
+            }
+            else
+            {
+                MarkReplaced(*old);
+            }
+        }
+    }
+    ChildEstablished(*FindChild(childId), task);
+    m_runningChild.reset();
+}
+
+std::string
+IkeSa::DescribeSelectorRejection(ByteView rejectionData, SelectorRule fallbackRule) const
+{
+    SelectorMatchResult result;
+    result.rule = fallbackRule;
+    if (auto rejection = DecodeSelectorRejection(rejectionData))
+    {
+        result.rule = rejection.Value().rule;
+        result.closest = rejection.Value().closest;
+    }
+    // Only strict matching rejects a proposal for not mirroring a configured pair exactly.
+    const SelectorMatchStyle style = result.rule == SelectorRule::NoExactMirror
+                                         ? SelectorMatchStyle::Ikev1Strict
+                                         : SelectorMatchStyle::Ikev2Narrowing;
+    return DescribeSelectorMatch(m_proposedSelectors, result, style);
 }
 
 IkeSa::ChildSa&
@@ -588,40 +792,38 @@ IkeSa::AddChild(const ChildSaParameters& parameters, const SelectorPair& configu
 IkeSa::ChildSa*
 IkeSa::FindChild(uint32_t id)
 {
-    for (ChildSa& child : m_children)
-    {
-        if (child.id == id)
+    return FindChildIf(
+        [id](const ChildSa& child)
         {
-            return &child;
-        }
-    }
-    return nullptr;
+            return child.id == id;
+        });
 }
 
 IkeSa::ChildSa*
 IkeSa::FindChildByInboundSpi(uint32_t spi)
 {
-    for (ChildSa& child : m_children)
-    {
-        if (child.parameters.inboundSpi == spi)
+    return FindChildIf(
+        [spi](const ChildSa& child)
         {
-            return &child;
-        }
-    }
-    return nullptr;
+            return child.parameters.inboundSpi == spi;
+        });
 }
 
 IkeSa::ChildSa*
 IkeSa::FindChildByOutboundSpi(uint32_t spi)
 {
-    for (ChildSa& child : m_children)
-    {
-        if (child.parameters.outboundSpi == spi)
+    return FindChildIf(
+        [spi](const ChildSa& child)
         {
-            return &child;
-        }
-    }
-    return nullptr;
+            return child.parameters.outboundSpi == spi;
+        });
+}
+
+IkeSa::ChildSa*
+IkeSa::FindChildIf(const std::function<bool(const ChildSa&)>& match)
+{
+    auto it = std::find_if(m_children.begin(), m_children.end(), match);
+    return it == m_children.end() ? nullptr : &*it;
 }
 
 void
@@ -712,12 +914,9 @@ IkeSa::ChildEstablished(ChildSa& child, const ChildTask& task)
 {
     NS_LOG_FUNCTION(this << child.parameters.inboundSpi << child.parameters.outboundSpi);
 
-    IkeNegotiationRecord record;
-    record.connection = Name();
-    record.kind = task.rekeyChildId ? IkeNegotiationKind::Rekey : IkeNegotiationKind::ChildSa;
-    record.initiator = child.initiatedHere;
-    record.selectors = task.pair;
-    record.started = task.started;
+    IkeNegotiationRecord record = NegotiationRecord(task.rekeyChildId ? IkeNegotiationKind::Rekey
+                                                                      : IkeNegotiationKind::ChildSa,
+                                                    child.initiatedHere, task.pair, task.started);
     record.finished = ns3::Simulator::Now();
     m_endpoint.RecordFinished(record);
     if (task.rekeyChildId)
@@ -773,26 +972,9 @@ IkeSa::StartRekey(uint32_t childId)
     task.pair = child->configuredPair;
     task.rekeyChildId = childId;
     task.started = ns3::Simulator::Now();
-    IkeNegotiationRecord record;
-    record.connection = Name();
-    record.kind = IkeNegotiationKind::Rekey;
-    record.initiator = true;
-    record.selectors = task.pair;
-    record.started = task.started;
-    m_endpoint.RecordStarted(record);
-    m_pendingChildren.push_back(task);
-    EnqueueTask(
-        [this]()
-        {
-            if (m_pendingChildren.empty())
-            {
-                RunNextTask();
-                return;
-            }
-            m_runningChild = m_pendingChildren.front();
-            m_pendingChildren.pop_front();
-            StartChildExchange(*m_runningChild);
-        });
+    m_endpoint.RecordStarted(
+        NegotiationRecord(IkeNegotiationKind::Rekey, true, task.pair, task.started));
+    QueueChildTask(task);
 }
 
 void
@@ -810,14 +992,7 @@ IkeSa::ExpireChild(uint32_t childId)
     RemoveChild(childId);
     if (tellPeer && m_state == IkeSaState::Established)
     {
-        EnqueueTask(
-            [this, inboundSpi]()
-            {
-                SendChildDelete(inboundSpi,
-                                []()
-                                {
-                                });
-            });
+        QueueChildDelete(inboundSpi);
     }
 }
 
@@ -839,8 +1014,9 @@ IkeSa::RunLivenessCheck()
         [this]()
         {
             const ns3::Time started = ns3::Simulator::Now();
-            SendLivenessCheck(
-                [this]()
+            SendRequest(
+                NewLivenessCheck(), false,
+                [this](const IkeMessage&)
                 {
                     ScheduleLivenessCheck();
                 },
@@ -854,7 +1030,8 @@ IkeSa::RunLivenessCheck()
                              + std::to_string(started.GetSeconds()) + " s",
                          IkeSaState::Closed);
                     endpoint.PeerDead(index);
-                });
+                },
+                Connection().dpdTimeout);
         });
 }
 

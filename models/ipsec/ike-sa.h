@@ -11,6 +11,9 @@
  * - CHILD SA bookkeeping: install and remove through the endpoint's callback, rekey and
  *   hard-expiry timers with seeded jitter, make-before-break replacement.
  * - Dead peer detection timers and failure reports.
+ * - Steps both versions take the same way: phase 1 request timeouts, the start of a CHILD SA
+ *   negotiation, the wait for the Diffie-Hellman secret and the install of a CHILD SA this
+ *   side proposed. The phase 1 values that both key derivations start from are kept here.
  *
  * Limitations:
  * - Only the side that initiated the IKE SA negotiates and rekeys CHILD SAs, so rekey
@@ -54,7 +57,7 @@ std::string_view ToString(IkeSaState state);
 class IkeSa
 {
   public:
-    IkeSa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator);
+    IkeSa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator, uint64_t initiatorSpi);
     virtual ~IkeSa();
     IkeSa(const IkeSa&) = delete;
     IkeSa& operator=(const IkeSa&) = delete;
@@ -159,6 +162,16 @@ class IkeSa
     void SendOneWay(const IkeMessage& message, bool isResponse);
     /// Encode with the outbound framing and send to the peer.
     Bytes Transmit(const IkeMessage& message, bool isResponse, uint32_t retransmission);
+    /// Encode @p message with the outbound framing when it is encrypted.
+    Bytes Encode(const IkeMessage& message) const;
+    /// Send the encoded message @p bytes to the peer and trace it as @p record, marked as
+    /// transmission number @p retransmission (0 for the first).
+    void SendEncoded(const Bytes& bytes, IkeMessageRecord record, uint32_t retransmission);
+    /// The trace record of a message with @p header and @p size bytes.
+    IkeMessageRecord MessageRecord(const IkeHeader& header, bool isResponse, size_t size) const;
+    /// Wait before the next retransmission after @p transmissions sends: strongSwan's
+    /// timeout * base^n, where n = 0 for the first send.
+    ns3::Time RetransmitDelay(uint32_t transmissions) const;
     /// Decode @p bytes with the inbound framing; counts and traces a failure, and records
     /// the message as a response or a request.
     std::optional<IkeMessage> Decode(const Bytes& bytes, bool isResponse);
@@ -171,7 +184,23 @@ class IkeSa
     /// Run the next queued task when nothing is outstanding and phase 1 is done.
     void RunNextTask();
 
-    // Phase 1 results.
+    // Phase 1.
+    /// Initiator: take now as the start of phase 1 and trace it.
+    void RecordPhase1Started();
+    /**
+     * Send the phase 1 request @p message. When it goes unanswered, fail the IKE SA as timed
+     * out with @p timeoutDetail, naming the CHILD SA negotiated inside it (IKEv2 IKE_AUTH,
+     * RFC 7296 s1.2), if any.
+     */
+    const Bytes& SendPhase1Request(const IkeMessage& message,
+                                   std::function<void(const IkeMessage&)> onAnswer,
+                                   const std::string& timeoutDetail);
+    /// Run @p step once this side has computed the Diffie-Hellman secret (the endpoint's
+    /// DhDelay), unless phase 1 ended in the meantime.
+    void AfterPhase1KeyExchange(std::function<void()> step);
+    /// The modeled Diffie-Hellman secret (g^xy in RFC 2409, g^ir in RFC 7296) of m_keI and
+    /// m_keR, which both ends derive alike.
+    Bytes ModeledSharedSecret() const;
     void SetEstablished();
     /// Report @p reason, remove every CHILD SA and end in @p state.
     void Fail(IkeNegotiationKind kind, IkeFailureReason reason, const std::string& detail,
@@ -181,6 +210,39 @@ class IkeSa
                    bool initiatedHere);
 
     // CHILD SAs.
+    /** The end that deletes the CHILD SA a rekey replaces. */
+    enum class RekeyDeletion : uint8_t
+    {
+        Initiator, ///< IKEv2 (RFC 7296 s2.8): the rekey's initiator, after the new SA is up
+        Responder, ///< IKEv1 (no REKEY_SA): the Quick Mode responder, with an Informational
+    };
+
+    /**
+     * Start the initiator's negotiation of @p task, the running child task, and trace it
+     * unless it is a rekey (traced when queued). Returns false when the CHILD SA to rekey is
+     * gone, after dropping the task and running the next one.
+     */
+    bool BeginChildExchange(const ChildTask& task);
+    /// Count and trace the start of the negotiation of the running child task.
+    void RecordChildNegotiationStarted();
+    /**
+     * Send the CHILD SA request @p message for the running child task and pass its response
+     * to @p onResponse. With PFS the response waits for the Diffie-Hellman delay. Without a
+     * response, the IKE SA fails as timed out with @p timeoutDetail.
+     */
+    void SendChildRequest(const IkeMessage& message,
+                          std::function<void(const IkeMessage&, const ChildTask&)> onResponse,
+                          const std::string& timeoutDetail);
+    /**
+     * Install both halves of the CHILD SA this side proposed for @p task, stop sending on
+     * the SA it rekeys and, when @p deletion is Initiator, delete that SA with the peer.
+     * Ends the running child task.
+     */
+    void InstallInitiatedChild(const ChildSaParameters& parameters, const ChildTask& task,
+                               RekeyDeletion deletion);
+    /// The failure detail for the selector rejection @p rejectionData (EncodeSelectorRejection)
+    /// of m_proposedSelectors. @p fallbackRule is the rule when the data does not decode.
+    std::string DescribeSelectorRejection(ByteView rejectionData, SelectorRule fallbackRule) const;
     ChildSa& AddChild(const ChildSaParameters& parameters, const SelectorPair& configuredPair,
                       bool initiatedHere);
     ChildSa* FindChild(uint32_t id);
@@ -189,6 +251,11 @@ class IkeSa
     void InstallInbound(ChildSa& child);
     void InstallOutbound(ChildSa& child);
     void RemoveOutbound(ChildSa& child);
+    /// Stop sending on @p child: it is no longer counted, covered or rekeyed, and
+    /// RemoveChild ends it.
+    void MarkReplaced(ChildSa& child);
+    /// Queue a delete of the CHILD SA with @p inboundSpi, with nothing to do on its response.
+    void QueueChildDelete(uint32_t inboundSpi);
     /// Remove both halves and forget @p child.
     void RemoveChild(uint32_t id);
     /// The new CHILD SA is in place (both halves, or inbound only while the old one waits
@@ -206,7 +273,9 @@ class IkeSa
     virtual void SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone) = 0;
     /// Tell the peer that the IKE SA is deleted; @p onDone runs on its answer or timeout.
     virtual void SendIkeDelete(std::function<void()> onDone) = 0;
-    virtual void SendLivenessCheck(std::function<void()> onAlive, std::function<void()> onDead) = 0;
+    /// Build a liveness check request for dead peer detection. The caller sends it and
+    /// handles its response or the timeout.
+    virtual IkeMessage NewLivenessCheck() = 0;
     /// Framing of encrypted messages; nullopt before the keys exist.
     virtual std::optional<IkeProtection> OutboundProtection() const = 0;
     virtual std::optional<IkeProtection> InboundProtection() const = 0;
@@ -225,6 +294,9 @@ class IkeSa
     uint32_t NewEspSpi() const;
     /// The connection's name, for records.
     const std::string& Name() const;
+    /// This gateway's IKE or ESP suites, for failure details.
+    std::string DescribeOwnIkeProposals() const;
+    std::string DescribeOwnEspProposals() const;
     /// Trace and count a received message.
     void RecordReceived(const IkeMessage& message, size_t size, bool isResponse);
 
@@ -240,6 +312,21 @@ class IkeSa
     /// Bytes of the datagram being handled, for computations over the real message.
     Bytes m_lastReceived;
 
+    // Phase 1 values: Ni, Nr, KEi and KEr in RFC 7296, or Ni_b, Nr_b, g^xi and g^xr in RFC 2409.
+    IkeSuite m_suite;
+    Bytes m_nonceI;
+    Bytes m_nonceR;
+    Bytes m_keI;
+    Bytes m_keR;
+    bool m_keysReady = false;
+    /// A request is being processed (DH delay), so its repeats are ignored until the response.
+    bool m_processing = false;
+
+    /// Inbound SPI proposed in the running CHILD SA request.
+    uint32_t m_proposedSpi = 0;
+    /// Selectors proposed in the running CHILD SA request, for checking the response.
+    SelectorProposal m_proposedSelectors;
+
     std::deque<ChildTask> m_pendingChildren;
     std::optional<ChildTask> m_runningChild;
     std::vector<ChildSa> m_children;
@@ -247,6 +334,18 @@ class IkeSa
   private:
     void Retransmit();
     void GiveUp();
+    /// Cancel the timers of the outstanding request, which must exist, and return it.
+    OutstandingRequest CancelOutstanding();
+    /// Append @p task to the pending CHILD SA negotiations and queue a task that starts the
+    /// first of them.
+    void QueueChildTask(const ChildTask& task);
+    IkeNegotiationRecord NegotiationRecord(IkeNegotiationKind kind, bool initiator,
+                                           const std::optional<SelectorPair>& selectors,
+                                           ns3::Time started) const;
+    void ReportFailure(IkeNegotiationKind kind, IkeFailureReason reason, bool initiator,
+                       const std::optional<SelectorPair>& selectors, const std::string& detail);
+    /// The first CHILD SA that @p match takes, or nullptr.
+    ChildSa* FindChildIf(const std::function<bool(const ChildSa&)>& match);
     void ScheduleChildTimers(ChildSa& child);
     /// Stop using @p child at once and delete it with the peer.
     void RetireChild(ChildSa& child);

@@ -2,12 +2,12 @@
 
 #include "ike-crypto.h"
 #include "ike-endpoint.h"
+#include "ike-sa-common.h"
 #include "ipv4-header.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace tunnelsim
 {
@@ -26,58 +26,72 @@ const Bytes kNatTraversalVendorId = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0
 /// ISAKMP SA SPI in Delete and Notify payloads: both cookies (RFC 2408 s3.15).
 constexpr uint8_t kIsakmpSpiSize = 16;
 
-Bytes
-Concat(std::initializer_list<ByteView> parts)
-{
-    Bytes out;
-    for (const ByteView& part : parts)
-    {
-        out.insert(out.end(), part.begin(), part.end());
-    }
-    return out;
-}
-
-Bytes
-Cookie(uint64_t cookie)
-{
-    Bytes out;
-    AppendU32(out, static_cast<uint32_t>(cookie >> 32));
-    AppendU32(out, static_cast<uint32_t>(cookie));
-    return out;
-}
-
-std::string
-JoinNames(const std::vector<std::string>& names)
-{
-    std::string out;
-    for (size_t i = 0; i < names.size(); ++i)
-    {
-        out += (i == 0 ? "" : ", ") + names[i];
-    }
-    return out.empty() ? "none" : out;
-}
-
+/// The first Notify payload of @p message that decodes.
 std::optional<NotifyPayload>
 FindNotify(const IkeMessage& message)
 {
-    for (const IkePayload* payload : message.FindAll(kPayloadV1Notify))
+    return FindNotifyIf(message, IkeVersion::V1,
+                        [](const NotifyPayload&)
+                        {
+                            return true;
+                        });
+}
+
+/// The proposal of @p message's SA payload when it contains one proposal with one transform,
+/// the form of a responder's choice (RFC 2409 s5 and s5.5).
+std::optional<SaProposal>
+FindChosenProposal(const IkeMessage& message)
+{
+    const IkePayload* sa = message.Find(kPayloadV1Sa);
+    if (!sa)
     {
-        auto notify = DecodeNotifyPayload(IkeVersion::V1, payload->body);
-        if (notify)
-        {
-            return notify.Value();
-        }
+        return std::nullopt;
     }
-    return std::nullopt;
+    auto proposals = DecodeSaPayload(IkeVersion::V1, sa->body);
+    if (!proposals || proposals.Value().size() != 1
+        || proposals.Value().front().transforms.size() != 1)
+    {
+        return std::nullopt;
+    }
+    return proposals.Value().front();
+}
+
+/// Append IDci and IDcr, the selectors of @p pair (RFC 2409 s5.5, RFC 2407 s4.6.2).
+void
+AddClientIds(IkeMessage& message, const SelectorPair& pair)
+{
+    message.payloads.push_back(
+        {kPayloadV1Id, false, EncodeIdPayload(IkeVersion::V1, SelectorToIdPayload(pair.local))});
+    message.payloads.push_back(
+        {kPayloadV1Id, false, EncodeIdPayload(IkeVersion::V1, SelectorToIdPayload(pair.remote))});
+}
+
+/// IDci and IDcr of a Quick Mode message as local and remote, when both decode.
+std::optional<SelectorPair>
+DecodeClientIds(const IkeMessage& message)
+{
+    const auto ids = message.FindAll(kPayloadV1Id);
+    if (ids.size() != 2)
+    {
+        return std::nullopt;
+    }
+    auto ci = DecodeIdPayload(IkeVersion::V1, ids[0]->body);
+    auto cr = DecodeIdPayload(IkeVersion::V1, ids[1]->body);
+    const std::optional<TrafficSelector> idci = ci ? IdPayloadToSelector(ci.Value()) : std::nullopt;
+    const std::optional<TrafficSelector> idcr = cr ? IdPayloadToSelector(cr.Value()) : std::nullopt;
+    if (!idci || !idcr)
+    {
+        return std::nullopt;
+    }
+    return SelectorPair{*idci, *idcr};
 }
 
 } // namespace
 
 IkeV1Sa::IkeV1Sa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator,
                  uint64_t initiatorSpi)
-  : IkeSa(endpoint, connectionIndex, initiator)
+  : IkeSa(endpoint, connectionIndex, initiator, initiatorSpi)
 {
-    m_initiatorSpi = initiatorSpi;
 }
 
 IkeV1Sa::~IkeV1Sa()
@@ -158,11 +172,30 @@ IkeV1Sa::AddNatDetection(IkeMessage& message) const
     const IkeConnection& connection = Connection();
     for (const ns3::Ipv4Address& address : {connection.remoteAddress, connection.localAddress})
     {
-        Bytes input = Concat({Cookie(m_initiatorSpi), Cookie(m_responderSpi)});
-        AppendU32(input, address.Get());
-        AppendU16(input, kIkeUdpPort);
-        message.payloads.push_back({kPayloadV1NatD, false, ComputeSha1(input)});
+        message.payloads.push_back(
+            {kPayloadV1NatD, false, NatDetectionHash(m_initiatorSpi, m_responderSpi, address)});
     }
+}
+
+Bytes
+IkeV1Sa::Cookies() const
+{
+    return ConcatBytes({IkeSpiBytes(m_initiatorSpi), IkeSpiBytes(m_responderSpi)});
+}
+
+void
+IkeV1Sa::NotePeerVendorIds(const IkeMessage& message)
+{
+    for (const IkePayload* vid : message.FindAll(kPayloadV1VendorId))
+    {
+        m_peerSupportsNatTraversal |= vid->body == kNatTraversalVendorId;
+    }
+}
+
+bool
+IkeV1Sa::UseNatTraversal() const
+{
+    return Connection().natTraversal && m_peerSupportsNatTraversal;
 }
 
 void
@@ -174,16 +207,17 @@ IkeV1Sa::DeriveKeys()
     const std::string& psk = Connection().preSharedKey;
     m_skeyid = ComputePrf(m_suite.prf,
                           ByteView(reinterpret_cast<const uint8_t*>(psk.data()), psk.size()),
-                          Concat({m_nonceI, m_nonceR}));
-    const Bytes sharedSecret
-        = ModelSharedSecret(m_endpoint.GetSeed(), m_keI, m_keR, KeyExchangeSize(m_suite.dhGroup));
-    const Bytes cookies = Concat({Cookie(m_initiatorSpi), Cookie(m_responderSpi)});
+                          ConcatBytes({m_nonceI, m_nonceR}));
+    const Bytes sharedSecret = ModeledSharedSecret();
+    const Bytes cookies = Cookies();
     const Bytes zero{0};
     const Bytes one{1};
     const Bytes two{2};
-    m_skeyidD = ComputePrf(m_suite.prf, m_skeyid, Concat({sharedSecret, cookies, zero}));
-    m_skeyidA = ComputePrf(m_suite.prf, m_skeyid, Concat({m_skeyidD, sharedSecret, cookies, one}));
-    m_skeyidE = ComputePrf(m_suite.prf, m_skeyid, Concat({m_skeyidA, sharedSecret, cookies, two}));
+    m_skeyidD = ComputePrf(m_suite.prf, m_skeyid, ConcatBytes({sharedSecret, cookies, zero}));
+    m_skeyidA
+        = ComputePrf(m_suite.prf, m_skeyid, ConcatBytes({m_skeyidD, sharedSecret, cookies, one}));
+    m_skeyidE
+        = ComputePrf(m_suite.prf, m_skeyid, ConcatBytes({m_skeyidA, sharedSecret, cookies, two}));
     m_keysReady = true;
 }
 
@@ -192,10 +226,10 @@ IkeV1Sa::ComputeHash(bool ofInitiator, ByteView idBody) const
 {
     // RFC 2409 s5: HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b),
     // HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).
-    const Bytes input = ofInitiator ? Concat({m_keI, m_keR, Cookie(m_initiatorSpi),
-                                              Cookie(m_responderSpi), m_saBody, idBody})
-                                    : Concat({m_keR, m_keI, Cookie(m_responderSpi),
-                                              Cookie(m_initiatorSpi), m_saBody, idBody});
+    const Bytes input = ofInitiator ? ConcatBytes({m_keI, m_keR, IkeSpiBytes(m_initiatorSpi),
+                                                   IkeSpiBytes(m_responderSpi), m_saBody, idBody})
+                                    : ConcatBytes({m_keR, m_keI, IkeSpiBytes(m_responderSpi),
+                                                   IkeSpiBytes(m_initiatorSpi), m_saBody, idBody});
     return ComputePrf(m_suite.prf, m_skeyid, input);
 }
 
@@ -233,15 +267,25 @@ IkeV1Sa::VerifyLeadingHash(const IkeMessage& message, ByteView prefix) const
            == ComputeMessageHash(prefix, message.header.messageId, message.payloads);
 }
 
-std::string
-IkeV1Sa::DescribeOwnEspProposals() const
+Bytes
+IkeV1Sa::ComputeQuickModeHash3(uint32_t messageId, ByteView nonceI, ByteView nonceR) const
 {
-    std::vector<std::string> names;
-    for (const EspSuite& suite : Connection().espProposals)
-    {
-        names.push_back(suite.Name());
-    }
-    return JoinNames(names);
+    Bytes input{0};
+    AppendU32(input, messageId);
+    input.insert(input.end(), nonceI.begin(), nonceI.end());
+    input.insert(input.end(), nonceR.begin(), nonceR.end());
+    return ComputePrf(m_suite.prf, m_skeyidA, input);
+}
+
+Bytes
+IkeV1Sa::OwnIdBody() const
+{
+    IdPayload id;
+    id.type = kIdIpv4Address;
+    id.protocol = kIpProtocolUdp;
+    id.port = kIkeUdpPort;
+    AppendU32(id.data, Connection().localAddress.Get());
+    return EncodeIdPayload(IkeVersion::V1, id);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -252,13 +296,7 @@ IkeV1Sa::Start()
 {
     NS_LOG_FUNCTION(this);
 
-    m_started = ns3::Simulator::Now();
-    IkeNegotiationRecord record;
-    record.connection = Name();
-    record.kind = IkeNegotiationKind::IkeSa;
-    record.initiator = true;
-    record.started = m_started;
-    m_endpoint.RecordStarted(record);
+    RecordPhase1Started();
     SendMainMode1();
 }
 
@@ -291,19 +329,27 @@ IkeV1Sa::SendMainMode1()
     message.payloads.push_back({kPayloadV1Sa, false, m_saBody});
     AddVendorIds(message);
     m_expectedMainMode = 2;
-    SendRequest(
-        message, false,
+    SendPhase1Request(
+        message,
         [this](const IkeMessage& answer)
         {
             HandleMainMode2(answer);
         },
-        [this]()
-        {
-            Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::TimedOut,
-                 "no answer to Main Mode message 1 from "
-                     + Ipv4ToString(Connection().remoteAddress.Get()),
-                 IkeSaState::TimedOut);
-        });
+        "no answer to Main Mode message 1 from " + Ipv4ToString(Connection().remoteAddress.Get()));
+}
+
+IkeMessage
+IkeV1Sa::NewKeyExchangeMessage(const Bytes& keyExchange, const Bytes& nonce) const
+{
+    IkeMessage message = NewMessage(IkeExchange::MainMode, 0, false);
+    message.payloads.push_back(
+        {kPayloadV1Ke, false, EncodeKePayload(IkeVersion::V1, m_suite.dhGroup, keyExchange)});
+    message.payloads.push_back({kPayloadV1Nonce, false, nonce});
+    if (UseNatTraversal())
+    {
+        AddNatDetection(message);
+    }
+    return message;
 }
 
 void
@@ -314,26 +360,15 @@ IkeV1Sa::HandleMainMode2(const IkeMessage& message)
     if (auto notify = FindNotify(message);
         notify && notify->type == static_cast<uint16_t>(NotifyType::NoProposalChosen))
     {
-        std::vector<std::string> names;
-        for (const IkeSuite& suite : Connection().ikeProposals)
-        {
-            names.push_back(suite.Name());
-        }
         Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::NoProposalChosen,
-             "NO_PROPOSAL_CHOSEN from the responder to IKE suites " + JoinNames(names),
+             "NO_PROPOSAL_CHOSEN from the responder to IKE suites " + DescribeOwnIkeProposals(),
              IkeSaState::Failed);
         return;
     }
-    const IkePayload* sa = message.Find(kPayloadV1Sa);
     std::optional<IkeSuite> chosen;
-    if (sa)
+    if (auto proposal = FindChosenProposal(message))
     {
-        auto proposals = DecodeSaPayload(IkeVersion::V1, sa->body);
-        if (proposals && proposals.Value().size() == 1
-            && proposals.Value().front().transforms.size() == 1)
-        {
-            chosen = IkeSuiteFromV1(proposals.Value().front().transforms.front());
-        }
+        chosen = IkeSuiteFromV1(proposal->transforms.front());
     }
     const auto& offered = Connection().ikeProposals;
     if (!chosen || std::find(offered.begin(), offered.end(), *chosen) == offered.end()
@@ -345,33 +380,18 @@ IkeV1Sa::HandleMainMode2(const IkeMessage& message)
     }
     m_suite = *chosen;
     m_responderSpi = message.header.responderSpi;
-    for (const IkePayload* vid : message.FindAll(kPayloadV1VendorId))
-    {
-        m_peerSupportsNatTraversal |= vid->body == kNatTraversalVendorId;
-    }
+    NotePeerVendorIds(message);
 
     m_keI = RandomBytes(KeyExchangeSize(m_suite.dhGroup));
     m_nonceI = RandomBytes(m_endpoint.GetNonceSize());
-    IkeMessage message3 = NewMessage(IkeExchange::MainMode, 0, false);
-    message3.payloads.push_back(
-        {kPayloadV1Ke, false, EncodeKePayload(IkeVersion::V1, m_suite.dhGroup, m_keI)});
-    message3.payloads.push_back({kPayloadV1Nonce, false, m_nonceI});
-    if (Connection().natTraversal && m_peerSupportsNatTraversal)
-    {
-        AddNatDetection(message3);
-    }
     m_expectedMainMode = 4;
-    SendRequest(
-        message3, false,
+    SendPhase1Request(
+        NewKeyExchangeMessage(m_keI, m_nonceI),
         [this](const IkeMessage& answer)
         {
             HandleMainMode4(answer);
         },
-        [this]()
-        {
-            Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::TimedOut,
-                 "no answer to Main Mode message 3", IkeSaState::TimedOut);
-        });
+        "no answer to Main Mode message 3");
 }
 
 void
@@ -390,31 +410,21 @@ IkeV1Sa::HandleMainMode4(const IkeMessage& message)
     m_keR = ke->body;
     m_nonceR = nonce->body;
     // The initiator computes the shared secret before it can send message 5.
-    ScheduleOwned(m_endpoint.GetDhDelay(),
-                  [this]()
-                  {
-                      if (m_state != IkeSaState::Connecting)
-                      {
-                          return;
-                      }
-                      DeriveKeys();
-                      // RFC 3947 s4: with NAT traversal, message 5 onwards use port
-                      // 4500.
-                      m_useNatPort = Connection().natTraversal && m_peerSupportsNatTraversal;
-                      SendMainMode5();
-                  });
+    AfterPhase1KeyExchange(
+        [this]()
+        {
+            DeriveKeys();
+            // RFC 3947 s4: with NAT traversal, message 5 onwards use port 4500.
+            m_useNatPort = UseNatTraversal();
+            SendMainMode5();
+        });
 }
 
 void
 IkeV1Sa::SendMainMode5()
 {
     IkeMessage message = NewMessage(IkeExchange::MainMode, 0, true);
-    IdPayload id;
-    id.type = kIdIpv4Address;
-    id.protocol = kIpProtocolUdp;
-    id.port = kIkeUdpPort;
-    AppendU32(id.data, Connection().localAddress.Get());
-    const Bytes idBody = EncodeIdPayload(IkeVersion::V1, id);
+    const Bytes idBody = OwnIdBody();
     message.payloads.push_back({kPayloadV1Id, false, idBody});
     message.payloads.push_back({kPayloadV1Hash, false, ComputeHash(true, idBody)});
     if (ShouldSendInitialContact())
@@ -423,22 +433,17 @@ IkeV1Sa::SendMainMode5()
         // rides in the encrypted Main Mode message 5, so it needs no Informational exchange
         // and is retransmitted with that message.
         message.payloads.push_back(
-            NotifyOf(NotifyType::InitialContactV1,
-                     Concat({Cookie(m_initiatorSpi), Cookie(m_responderSpi)}), {}, kProtocolIke));
+            NotifyOf(NotifyType::InitialContactV1, Cookies(), {}, kProtocolIke));
         m_endpoint.Counters().initialContactsSent++;
     }
     m_expectedMainMode = 6;
-    SendRequest(
-        message, false,
+    SendPhase1Request(
+        message,
         [this](const IkeMessage& answer)
         {
             HandleMainMode6(answer);
         },
-        [this]()
-        {
-            Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::TimedOut,
-                 "no answer to Main Mode message 5", IkeSaState::TimedOut);
-        });
+        "no answer to Main Mode message 5");
 }
 
 void
@@ -490,10 +495,7 @@ IkeV1Sa::HandleMainMode1(const IkeMessage& message, const Bytes& bytes)
     }
     m_started = ns3::Simulator::Now();
     m_saBody = sa->body;
-    for (const IkePayload* vid : message.FindAll(kPayloadV1VendorId))
-    {
-        m_peerSupportsNatTraversal |= vid->body == kNatTraversalVendorId;
-    }
+    NotePeerVendorIds(message);
 
     // RFC 2409 s5: the responder picks one transform, in the initiator's order.
     const auto& accepted = Connection().ikeProposals;
@@ -517,17 +519,10 @@ IkeV1Sa::HandleMainMode1(const IkeMessage& message, const Bytes& bytes)
     m_responderSpi = m_endpoint.NewIkeSpi();
     if (!chosenTransform)
     {
-        std::vector<std::string> names;
-        for (const IkeSuite& suite : accepted)
-        {
-            names.push_back(suite.Name());
-        }
-        IkeMessage notify = NewMessage(IkeExchange::Informational1, NewMessageId(), false);
-        notify.payloads.push_back(NotifyOf(NotifyType::NoProposalChosen, {}, {}, kProtocolIke));
-        SendResponse(notify, bytes);
+        RespondWithNotify(bytes, NotifyType::NoProposalChosen);
         Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::NoProposalChosen,
-             "initiator proposed IKE suites " + JoinNames(proposedNames) + "; this gateway accepts "
-                 + JoinNames(names),
+             "initiator proposed IKE suites " + JoinProposalNames(proposedNames)
+                 + "; this gateway accepts " + DescribeOwnIkeProposals(),
              IkeSaState::Failed);
         return;
     }
@@ -557,26 +552,17 @@ IkeV1Sa::HandleMainMode3(const IkeMessage& message, const Bytes& bytes)
     m_nonceI = nonce->body;
     m_processing = true;
     // The responder computes the shared secret before it responds.
-    ScheduleOwned(
-        m_endpoint.GetDhDelay(),
-        [this, bytes]()
-        {
-            m_processing = false;
-            m_keR = RandomBytes(KeyExchangeSize(m_suite.dhGroup));
-            m_nonceR = RandomBytes(m_endpoint.GetNonceSize());
-            IkeMessage message4 = NewMessage(IkeExchange::MainMode, 0, false);
-            message4.payloads.push_back(
-                {kPayloadV1Ke, false, EncodeKePayload(IkeVersion::V1, m_suite.dhGroup, m_keR)});
-            message4.payloads.push_back({kPayloadV1Nonce, false, m_nonceR});
-            if (Connection().natTraversal && m_peerSupportsNatTraversal)
-            {
-                AddNatDetection(message4);
-            }
-            SendResponse(message4, bytes);
-            DeriveKeys();
-            m_expectedMainMode = 5;
-            m_useNatPort = Connection().natTraversal && m_peerSupportsNatTraversal;
-        });
+    ScheduleOwned(m_endpoint.GetDhDelay(),
+                  [this, bytes]()
+                  {
+                      m_processing = false;
+                      m_keR = RandomBytes(KeyExchangeSize(m_suite.dhGroup));
+                      m_nonceR = RandomBytes(m_endpoint.GetNonceSize());
+                      SendResponse(NewKeyExchangeMessage(m_keR, m_nonceR), bytes);
+                      DeriveKeys();
+                      m_expectedMainMode = 5;
+                      m_useNatPort = UseNatTraversal();
+                  });
 }
 
 void
@@ -593,37 +579,39 @@ IkeV1Sa::HandleMainMode5(const IkeMessage& message, const Bytes& bytes)
     }
     if (hash->body != ComputeHash(true, id->body))
     {
-        IkeMessage notify = NewMessage(IkeExchange::Informational1, NewMessageId(), false);
-        notify.payloads.push_back(NotifyOf(NotifyType::AuthenticationFailed, {}, {}, kProtocolIke));
-        SendResponse(notify, bytes);
+        RespondWithNotify(bytes, NotifyType::AuthenticationFailed);
         Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::AuthenticationFailed,
              "HASH_I of the initiator does not verify: the pre-shared keys differ",
              IkeSaState::Failed);
         return;
     }
-    for (const IkePayload* payload : message.FindAll(kPayloadV1Notify))
-    {
-        auto notify = DecodeNotifyPayload(IkeVersion::V1, payload->body);
-        if (notify && notify.Value().type == static_cast<uint16_t>(NotifyType::InitialContactV1))
+    const auto initialContact = FindNotifyIf(
+        message, IkeVersion::V1,
+        [](const NotifyPayload& notify)
         {
-            // RFC 2407 s4.6.3.3: the peer lost its state, so its older ISAKMP SAs and their
-            // CHILD SAs go silently, before any Quick Mode of the new one.
-            HandleInitialContact();
-            break;
-        }
+            return notify.type == static_cast<uint16_t>(NotifyType::InitialContactV1);
+        });
+    if (initialContact)
+    {
+        // RFC 2407 s4.6.3.3: the peer lost its state, so its older ISAKMP SAs and their
+        // CHILD SAs go silently, before any Quick Mode of the new one.
+        HandleInitialContact();
     }
     IkeMessage message6 = NewMessage(IkeExchange::MainMode, 0, true);
-    IdPayload ownId;
-    ownId.type = kIdIpv4Address;
-    ownId.protocol = kIpProtocolUdp;
-    ownId.port = kIkeUdpPort;
-    AppendU32(ownId.data, Connection().localAddress.Get());
-    const Bytes idBody = EncodeIdPayload(IkeVersion::V1, ownId);
+    const Bytes idBody = OwnIdBody();
     message6.payloads.push_back({kPayloadV1Id, false, idBody});
     message6.payloads.push_back({kPayloadV1Hash, false, ComputeHash(false, idBody)});
     SendResponse(message6, bytes);
     m_expectedMainMode = 0;
     SetEstablished();
+}
+
+void
+IkeV1Sa::RespondWithNotify(const Bytes& requestBytes, NotifyType type)
+{
+    IkeMessage notify = NewMessage(IkeExchange::Informational1, NewMessageId(), false);
+    notify.payloads.push_back(NotifyOf(type, {}, {}, kProtocolIke));
+    SendResponse(notify, requestBytes);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -634,26 +622,11 @@ IkeV1Sa::StartChildExchange(const ChildTask& task)
 {
     NS_LOG_FUNCTION(this << task.pair.ToString());
 
-    const IkeConnection& connection = Connection();
-    if (task.rekeyChildId && !FindChild(*task.rekeyChildId))
+    if (!BeginChildExchange(task))
     {
-        m_runningChild.reset();
-        RunNextTask();
         return;
     }
-    m_runningChild->started = ns3::Simulator::Now();
-    if (!task.rekeyChildId)
-    {
-        m_endpoint.Counters().childSaNegotiations++;
-        IkeNegotiationRecord record;
-        record.connection = Name();
-        record.kind = IkeNegotiationKind::ChildSa;
-        record.initiator = true;
-        record.selectors = task.pair;
-        record.started = m_runningChild->started;
-        m_endpoint.RecordStarted(record);
-    }
-
+    const IkeConnection& connection = Connection();
     m_quickModeId = NewMessageId();
     m_proposedSpi = NewEspSpi();
     m_quickModeNonce = RandomBytes(m_endpoint.GetNonceSize());
@@ -676,39 +649,15 @@ IkeV1Sa::StartChildExchange(const ChildTask& task)
         message.payloads.push_back(
             {kPayloadV1Ke, false, RandomBytes(KeyExchangeSize(connection.pfsGroup))});
     }
-    // RFC 2409 s5.5: IDci and IDcr carry the selectors (RFC 2407 s4.6.2).
-    message.payloads.push_back(
-        {kPayloadV1Id, false,
-         EncodeIdPayload(IkeVersion::V1, SelectorToIdPayload(task.pair.local))});
-    message.payloads.push_back(
-        {kPayloadV1Id, false,
-         EncodeIdPayload(IkeVersion::V1, SelectorToIdPayload(task.pair.remote))});
+    AddClientIds(message, task.pair);
     AddLeadingHash(message, {});
-    const ChildTask running = *m_runningChild;
-    SendRequest(
-        message, false,
-        [this, running](const IkeMessage& answer)
+    SendChildRequest(
+        message,
+        [this](const IkeMessage& answer, const ChildTask& running)
         {
-            if (Connection().pfsGroup == DhGroup::None)
-            {
-                HandleQuickMode2(answer, running);
-                return;
-            }
-            ScheduleOwned(m_endpoint.GetDhDelay(),
-                          [this, answer, running]()
-                          {
-                              if (m_state == IkeSaState::Established)
-                              {
-                                  HandleQuickMode2(answer, running);
-                                  RunNextTask();
-                              }
-                          });
+            HandleQuickMode2(answer, running);
         },
-        [this, running]()
-        {
-            Fail(IkeNegotiationKind::ChildSa, IkeFailureReason::TimedOut,
-                 "no answer to Quick Mode message 1", IkeSaState::TimedOut, running.pair);
-        });
+        "no answer to Quick Mode message 1");
 }
 
 void
@@ -723,19 +672,9 @@ IkeV1Sa::HandleQuickMode2(const IkeMessage& message, const ChildTask& task)
             = notify ? static_cast<NotifyType>(notify->type) : NotifyType::InvalidSyntax;
         if (type == NotifyType::InvalidIdInformation)
         {
-            SelectorMatchResult result;
-            result.rule = SelectorRule::NoExactMirror;
-            if (auto rejection = DecodeSelectorRejection(notify->data))
-            {
-                result.rule = rejection.Value().rule;
-                result.closest = rejection.Value().closest;
-            }
-            const auto style = result.rule == SelectorRule::NoExactMirror
-                                   ? SelectorMatchStyle::Ikev1Strict
-                                   : SelectorMatchStyle::Ikev2Narrowing;
             FailChild(task, IkeFailureReason::InvalidIdInformation,
                       "INVALID_ID_INFORMATION: "
-                          + DescribeSelectorMatch(m_proposedSelectors, result, style),
+                          + DescribeSelectorRejection(notify->data, SelectorRule::NoExactMirror),
                       true);
             return;
         }
@@ -748,36 +687,21 @@ IkeV1Sa::HandleQuickMode2(const IkeMessage& message, const ChildTask& task)
         return;
     }
 
-    const IkePayload* sa = message.Find(kPayloadV1Sa);
     const IkePayload* nonce = message.Find(kPayloadV1Nonce);
-    const auto ids = message.FindAll(kPayloadV1Id);
     std::optional<EspProposalTerms> terms;
     std::optional<uint32_t> responderSpi;
-    if (sa)
+    if (auto proposal = FindChosenProposal(message))
     {
-        auto proposals = DecodeSaPayload(IkeVersion::V1, sa->body);
-        if (proposals && proposals.Value().size() == 1
-            && proposals.Value().front().transforms.size() == 1)
-        {
-            terms = EspTermsFromV1(proposals.Value().front().transforms.front());
-            responderSpi = SpiFromBytes(proposals.Value().front().spi);
-        }
+        terms = EspTermsFromV1(proposal->transforms.front());
+        responderSpi = SpiFromBytes(proposal->spi);
     }
-    std::optional<TrafficSelector> idci;
-    std::optional<TrafficSelector> idcr;
-    if (ids.size() == 2)
-    {
-        auto ci = DecodeIdPayload(IkeVersion::V1, ids[0]->body);
-        auto cr = DecodeIdPayload(IkeVersion::V1, ids[1]->body);
-        idci = ci ? IdPayloadToSelector(ci.Value()) : std::nullopt;
-        idcr = cr ? IdPayloadToSelector(cr.Value()) : std::nullopt;
-    }
+    const std::optional<SelectorPair> clientIds = DecodeClientIds(message);
     const auto& offered = Connection().espProposals;
     const Bytes hashPrefix = m_quickModeNonce;
-    if (!VerifyLeadingHash(message, hashPrefix) || !terms || !responderSpi || !nonce || !idci
-        || !idcr || std::find(offered.begin(), offered.end(), terms->suite) == offered.end()
-        || terms->mode != Connection().mode || !idci->IsSubsetOf(task.pair.local)
-        || !idcr->IsSubsetOf(task.pair.remote))
+    if (!VerifyLeadingHash(message, hashPrefix) || !terms || !responderSpi || !nonce || !clientIds
+        || std::find(offered.begin(), offered.end(), terms->suite) == offered.end()
+        || terms->mode != Connection().mode || !clientIds->local.IsSubsetOf(task.pair.local)
+        || !clientIds->remote.IsSubsetOf(task.pair.remote))
     {
         FailChild(task, IkeFailureReason::InvalidResponse,
                   "Quick Mode message 2 without a valid HASH(2), an offered transform in the "
@@ -786,35 +710,18 @@ IkeV1Sa::HandleQuickMode2(const IkeMessage& message, const ChildTask& task)
         return;
     }
 
-    // RFC 2409 s5.5: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
     IkeMessage message3 = NewMessage(IkeExchange::QuickMode, m_quickModeId, true);
-    Bytes input{0};
-    AppendU32(input, m_quickModeId);
-    input.insert(input.end(), m_quickModeNonce.begin(), m_quickModeNonce.end());
-    input.insert(input.end(), nonce->body.begin(), nonce->body.end());
-    message3.payloads.push_back({kPayloadV1Hash, false, ComputePrf(m_suite.prf, m_skeyidA, input)});
+    message3.payloads.push_back(
+        {kPayloadV1Hash, false,
+         ComputeQuickModeHash3(m_quickModeId, m_quickModeNonce, nonce->body)});
     m_lastQuickMode3Id = m_quickModeId;
     m_lastQuickMode3 = Transmit(message3, false, 0);
 
-    const ChildSaParameters parameters = MakeChildParameters(*terms, m_proposedSpi, *responderSpi,
-                                                             {SelectorPair{*idci, *idcr}}, true);
-    const uint32_t childId = AddChild(parameters, task.pair, true).id;
-    ChildSa* child = FindChild(childId);
-    InstallInbound(*child);
-    InstallOutbound(*child);
-    if (task.rekeyChildId)
-    {
-        // Make before break: the responder deletes the old SA once it has the new one;
-        // until its Delete arrives the old inbound SA stays.
-        if (ChildSa* old = FindChild(*task.rekeyChildId))
-        {
-            RemoveOutbound(*old);
-            old->replaced = true;
-            old->rekeyEvent.Cancel();
-        }
-    }
-    ChildEstablished(*FindChild(childId), task);
-    m_runningChild.reset();
+    const ChildSaParameters parameters
+        = MakeChildParameters(*terms, m_proposedSpi, *responderSpi, {*clientIds}, true);
+    // IKEv1 has no REKEY_SA: the responder deletes the SA this one replaces once it has the
+    // new one, so the old inbound SA stays until that Delete arrives.
+    InstallInitiatedChild(parameters, task, RekeyDeletion::Responder);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -834,19 +741,10 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
     }
     const IkePayload* sa = message.Find(kPayloadV1Sa);
     const IkePayload* nonce = message.Find(kPayloadV1Nonce);
-    const auto ids = message.FindAll(kPayloadV1Id);
     auto proposals = sa ? DecodeSaPayload(IkeVersion::V1, sa->body)
                         : Result<std::vector<SaProposal>>(DecodeError::Truncated);
-    std::optional<TrafficSelector> idci;
-    std::optional<TrafficSelector> idcr;
-    if (ids.size() == 2)
-    {
-        auto ci = DecodeIdPayload(IkeVersion::V1, ids[0]->body);
-        auto cr = DecodeIdPayload(IkeVersion::V1, ids[1]->body);
-        idci = ci ? IdPayloadToSelector(ci.Value()) : std::nullopt;
-        idcr = cr ? IdPayloadToSelector(cr.Value()) : std::nullopt;
-    }
-    if (!proposals || proposals.Value().size() != 1 || !nonce || !idci || !idcr)
+    const std::optional<SelectorPair> clientIds = DecodeClientIds(message);
+    if (!proposals || proposals.Value().size() != 1 || !nonce || !clientIds)
     {
         m_endpoint.RecordDrop(IkeDropReason::Malformed);
         return;
@@ -856,7 +754,7 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
 
     ChildTask task;
     task.started = ns3::Simulator::Now();
-    task.pair = SelectorPair{*idcr, *idci};
+    task.pair = clientIds->Mirrored();
 
     // RFC 2409 s5.5: one transform of the proposal, in the initiator's order.
     std::optional<EspProposalTerms> chosen;
@@ -893,7 +791,7 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
         SendInformational({NotifyOf(NotifyType::NoProposalChosen, spiBytes, {}, kProtocolEsp)},
                           true);
         FailChild(task, IkeFailureReason::NoProposalChosen,
-                  "initiator proposed ESP transforms " + JoinNames(proposedNames)
+                  "initiator proposed ESP transforms " + JoinProposalNames(proposedNames)
                       + "; this gateway accepts " + DescribeOwnEspProposals() + " in "
                       + std::string(ToString(connection.mode)) + " mode"
                       + (onlyModeDiffers ? " (the Encapsulation Mode differs)" : ""),
@@ -901,7 +799,7 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
         return;
     }
 
-    SelectorProposal selectorProposal = SelectorProposal::FromPair(SelectorPair{*idci, *idcr});
+    SelectorProposal selectorProposal = SelectorProposal::FromPair(*clientIds);
     const SelectorMatchResult match
         = MatchSelectors(selectorProposal, connection.selectors, connection.matchStyle);
     if (!match.accepted)
@@ -947,16 +845,11 @@ IkeV1Sa::HandleQuickMode1(const IkeMessage& message)
         message2.payloads.push_back(
             {kPayloadV1Ke, false, RandomBytes(KeyExchangeSize(chosen->pfs))});
     }
-    message2.payloads.push_back(
-        {kPayloadV1Id, false,
-         EncodeIdPayload(IkeVersion::V1, SelectorToIdPayload(accepted.local))});
-    message2.payloads.push_back(
-        {kPayloadV1Id, false,
-         EncodeIdPayload(IkeVersion::V1, SelectorToIdPayload(accepted.remote))});
+    AddClientIds(message2, accepted);
     // RFC 2409 s5.5: HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr [| KE] [| IDci | IDcr]).
     AddLeadingHash(message2, response.nonceI);
-    const std::optional<IkeProtection> protection = OutboundProtection();
-    response.message2 = EncodeIkeMessage(message2, protection ? &*protection : nullptr);
+    response.message2 = Encode(message2);
+    response.record = MessageRecord(message2.header, true, response.message2.size());
     m_quickModeResponses[messageId] = response;
 
     if (chosen->pfs == DhGroup::None)
@@ -980,15 +873,7 @@ IkeV1Sa::SendQuickMode2(uint32_t messageId)
     {
         return;
     }
-    m_endpoint.SendDatagram(m_connectionIndex, it->second.message2, m_useNatPort);
-    IkeMessageRecord record;
-    record.connection = Name();
-    record.version = IkeVersion::V1;
-    record.exchange = IkeExchange::QuickMode;
-    record.response = true;
-    record.messageId = messageId;
-    record.size = static_cast<uint32_t>(it->second.message2.size());
-    m_endpoint.RecordSent(record);
+    SendEncoded(it->second.message2, it->second.record, 0);
     // The responder retransmits message 2 until message 3 arrives: message 3 gets no
     // response, so only the responder can notice it was lost.
     it->second.retransmitEvent = ns3::Simulator::Schedule(
@@ -1012,22 +897,12 @@ IkeV1Sa::RetransmitQuickMode2(uint32_t messageId)
                   false);
         return;
     }
-    m_endpoint.SendDatagram(m_connectionIndex, response.message2, m_useNatPort);
-    IkeMessageRecord record;
-    record.connection = Name();
-    record.version = IkeVersion::V1;
-    record.exchange = IkeExchange::QuickMode;
-    record.response = true;
-    record.messageId = messageId;
-    record.size = static_cast<uint32_t>(response.message2.size());
-    record.retransmission = response.transmissions;
-    m_endpoint.RecordSent(record);
+    SendEncoded(response.message2, response.record, response.transmissions);
     m_endpoint.Counters().retransmissions++;
-    const double factor = std::pow(m_endpoint.GetRetransmitBase(), response.transmissions);
+    const ns3::Time wait = RetransmitDelay(response.transmissions);
     response.transmissions++;
     response.retransmitEvent
-        = ns3::Simulator::Schedule(m_endpoint.GetRetransmitTimeout() * factor,
-                                   &IkeV1Sa::RetransmitQuickMode2, this, messageId);
+        = ns3::Simulator::Schedule(wait, &IkeV1Sa::RetransmitQuickMode2, this, messageId);
 }
 
 void
@@ -1037,11 +912,10 @@ IkeV1Sa::HandleQuickMode3(const IkeMessage& message)
 
     auto it = m_quickModeResponses.find(message.header.messageId);
     const IkePayload* hash = message.Find(kPayloadV1Hash);
-    Bytes input{0};
-    AppendU32(input, message.header.messageId);
-    input.insert(input.end(), it->second.nonceI.begin(), it->second.nonceI.end());
-    input.insert(input.end(), it->second.nonceR.begin(), it->second.nonceR.end());
-    if (!hash || hash->body != ComputePrf(m_suite.prf, m_skeyidA, input))
+    if (!hash
+        || hash->body
+               != ComputeQuickModeHash3(message.header.messageId, it->second.nonceI,
+                                        it->second.nonceR))
     {
         m_endpoint.RecordDrop(IkeDropReason::Malformed);
         return;
@@ -1075,8 +949,7 @@ IkeV1Sa::HandleQuickMode3(const IkeMessage& message)
         RemoveChild(*oldId);
         DeletePayload deletion;
         deletion.spis.push_back(SpiBytes(oldInbound));
-        SendInformational(
-            {{kPayloadV1Delete, false, EncodeDeletePayload(IkeVersion::V1, deletion)}}, false);
+        SendDelete(deletion);
     }
     ChildEstablished(*FindChild(childId), response.task);
 }
@@ -1095,6 +968,13 @@ IkeV1Sa::SendInformational(std::vector<IkePayload> payloads, bool isResponse)
         AddLeadingHash(message, {});
     }
     SendOneWay(message, isResponse);
+}
+
+void
+IkeV1Sa::SendDelete(const DeletePayload& deletion)
+{
+    SendInformational({{kPayloadV1Delete, false, EncodeDeletePayload(IkeVersion::V1, deletion)}},
+                      false);
 }
 
 void
@@ -1177,8 +1057,7 @@ IkeV1Sa::SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone)
     // IKEv1 Informational exchanges are not acknowledged (RFC 2408 s4.8).
     DeletePayload deletion;
     deletion.spis.push_back(SpiBytes(inboundSpi));
-    SendInformational({{kPayloadV1Delete, false, EncodeDeletePayload(IkeVersion::V1, deletion)}},
-                      false);
+    SendDelete(deletion);
     onDone();
     RunNextTask();
 }
@@ -1189,31 +1068,22 @@ IkeV1Sa::SendIkeDelete(std::function<void()> onDone)
     DeletePayload deletion;
     deletion.protocolId = kProtocolIke;
     deletion.spiSize = kIsakmpSpiSize;
-    deletion.spis.push_back(Concat({Cookie(m_initiatorSpi), Cookie(m_responderSpi)}));
-    SendInformational({{kPayloadV1Delete, false, EncodeDeletePayload(IkeVersion::V1, deletion)}},
-                      false);
+    deletion.spis.push_back(Cookies());
+    SendDelete(deletion);
     onDone();
 }
 
-void
-IkeV1Sa::SendLivenessCheck(std::function<void()> onAlive, std::function<void()> onDead)
+IkeMessage
+IkeV1Sa::NewLivenessCheck()
 {
     // RFC 3706 s5.1: R-U-THERE with a sequence number, and R-U-THERE-ACK as response.
     m_dpdSequence++;
     Bytes sequence;
     AppendU32(sequence, m_dpdSequence);
     IkeMessage message = NewMessage(IkeExchange::Informational1, NewMessageId(), true);
-    message.payloads.push_back(NotifyOf(NotifyType::RUThere,
-                                        Concat({Cookie(m_initiatorSpi), Cookie(m_responderSpi)}),
-                                        sequence, kProtocolIke));
+    message.payloads.push_back(NotifyOf(NotifyType::RUThere, Cookies(), sequence, kProtocolIke));
     AddLeadingHash(message, {});
-    SendRequest(
-        message, false,
-        [onAlive](const IkeMessage&)
-        {
-            onAlive();
-        },
-        onDead, Connection().dpdTimeout);
+    return message;
 }
 
 // ---------------------------------------------------------------------------------------

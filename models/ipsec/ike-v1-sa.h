@@ -36,6 +36,7 @@ class IkeV1Sa : public IkeSa
     struct QuickModeResponse
     {
         Bytes message2;
+        IkeMessageRecord record; ///< trace record of message 2
         uint32_t transmissions = 1;
         ns3::EventId retransmitEvent;
         ChildTask task;
@@ -46,6 +47,8 @@ class IkeV1Sa : public IkeSa
 
     // Main Mode (RFC 2409 s5, pre-shared keys).
     void SendMainMode1();
+    /// Main Mode message 3 or 4 (RFC 2409 s5): KE, Nonce and, with NAT traversal, NAT-D.
+    IkeMessage NewKeyExchangeMessage(const Bytes& keyExchange, const Bytes& nonce) const;
     void HandleMainMode2(const IkeMessage& message);
     void HandleMainMode4(const IkeMessage& message);
     void SendMainMode5();
@@ -53,6 +56,15 @@ class IkeV1Sa : public IkeSa
     void HandleMainMode1(const IkeMessage& message, const Bytes& bytes);
     void HandleMainMode3(const IkeMessage& message, const Bytes& bytes);
     void HandleMainMode5(const IkeMessage& message, const Bytes& bytes);
+    /// Respond to the Main Mode request @p requestBytes with an unencrypted Informational
+    /// that carries the error notify @p type.
+    void RespondWithNotify(const Bytes& requestBytes, NotifyType type);
+    /// Note the peer's NAT traversal support from the Vendor IDs of @p message.
+    void NotePeerVendorIds(const IkeMessage& message);
+    /// NAT traversal is configured here and the peer announced it (RFC 3947 s3.1 Vendor ID).
+    bool UseNatTraversal() const;
+    /// The ID payload body of this gateway's Main Mode messages 5 and 6.
+    Bytes OwnIdBody() const;
 
     // Quick Mode (RFC 2409 s5.5).
     void HandleQuickMode2(const IkeMessage& message, const ChildTask& task);
@@ -60,16 +72,20 @@ class IkeV1Sa : public IkeSa
     void SendQuickMode2(uint32_t messageId);
     void HandleQuickMode3(const IkeMessage& message);
     void RetransmitQuickMode2(uint32_t messageId);
+    /// RFC 2409 s5.5: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
+    Bytes ComputeQuickModeHash3(uint32_t messageId, ByteView nonceI, ByteView nonceR) const;
 
     // Informational (RFC 2409 s5.7, RFC 3706).
     void HandleInformational(const IkeMessage& message);
     void SendInformational(std::vector<IkePayload> payloads, bool isResponse);
+    /// Send @p deletion in an Informational exchange.
+    void SendDelete(const DeletePayload& deletion);
 
     // Version hooks.
     void StartChildExchange(const ChildTask& task) override;
     void SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone) override;
     void SendIkeDelete(std::function<void()> onDone) override;
-    void SendLivenessCheck(std::function<void()> onAlive, std::function<void()> onDead) override;
+    IkeMessage NewLivenessCheck() override;
     std::optional<IkeProtection> OutboundProtection() const override;
     std::optional<IkeProtection> InboundProtection() const override;
 
@@ -78,6 +94,8 @@ class IkeV1Sa : public IkeSa
     void AddVendorIds(IkeMessage& message) const;
     /// NAT-D payloads (RFC 3947 s3.2): hash of CKY-I | CKY-R | IP | port, peer's first.
     void AddNatDetection(IkeMessage& message) const;
+    /// CKY-I | CKY-R, the ISAKMP SA's SPI in RFC 2408 s3.15.
+    Bytes Cookies() const;
     /// RFC 2409 s5: SKEYID and SKEYID_d, _a, _e from the modeled DH secret.
     void DeriveKeys();
     /// RFC 2409 s5: HASH_I (@p ofInitiator) or HASH_R over the ID payload body @p idBody.
@@ -91,20 +109,12 @@ class IkeV1Sa : public IkeSa
     bool VerifyLeadingHash(const IkeMessage& message, ByteView prefix) const;
     IkePayload NotifyOf(NotifyType type, Bytes spi, Bytes data, uint8_t protocolId) const;
     uint32_t NewMessageId() const;
-    std::string DescribeOwnEspProposals() const;
 
-    IkeSuite m_suite;
     Bytes m_saBody; ///< SAi_b: the initiator's SA payload body
-    Bytes m_nonceI;
-    Bytes m_nonceR;
-    Bytes m_keI;
-    Bytes m_keR;
     Bytes m_skeyid;
     Bytes m_skeyidD;
     Bytes m_skeyidA;
     Bytes m_skeyidE;
-    bool m_keysReady = false;
-    bool m_processing = false;
     /// Next Main Mode message this gateway expects: 1, 3 or 5 as responder, 2, 4 or 6 as
     /// initiator.
     int m_expectedMainMode = 1;
@@ -112,9 +122,7 @@ class IkeV1Sa : public IkeSa
 
     // Running Quick Mode as initiator.
     uint32_t m_quickModeId = 0;
-    uint32_t m_proposedSpi = 0;
     Bytes m_quickModeNonce;
-    SelectorProposal m_proposedSelectors;
     /// Last message 3 sent, sent again when message 2 repeats.
     uint32_t m_lastQuickMode3Id = 0;
     Bytes m_lastQuickMode3;

@@ -2,6 +2,7 @@
 
 #include "ike-crypto.h"
 #include "ike-endpoint.h"
+#include "ike-sa-common.h"
 #include "ipv4-header.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
@@ -19,26 +20,6 @@ namespace
 /// RFC 7296 s2.15: the pad string of the shared-key AUTH computation.
 constexpr char kKeyPadForIkev2[] = "Key Pad for IKEv2";
 
-Bytes
-Concat(std::initializer_list<ByteView> parts)
-{
-    Bytes out;
-    for (const ByteView& part : parts)
-    {
-        out.insert(out.end(), part.begin(), part.end());
-    }
-    return out;
-}
-
-Bytes
-SpiBytes64(uint64_t spi)
-{
-    Bytes out;
-    AppendU32(out, static_cast<uint32_t>(spi >> 32));
-    AppendU32(out, static_cast<uint32_t>(spi));
-    return out;
-}
-
 IkePayload
 NotifyOf(NotifyType type, Bytes data = {}, uint8_t protocolId = 0, Bytes spi = {})
 {
@@ -49,15 +30,12 @@ NotifyOf(NotifyType type, Bytes data = {}, uint8_t protocolId = 0, Bytes spi = {
 bool
 HasNotify(const IkeMessage& message, NotifyType type)
 {
-    for (const IkePayload* payload : message.FindAll(kPayloadNotify))
-    {
-        auto notify = DecodeNotifyPayload(IkeVersion::V2, payload->body);
-        if (notify && notify.Value().type == static_cast<uint16_t>(type))
-        {
-            return true;
-        }
-    }
-    return false;
+    const auto notify = FindNotifyIf(message, IkeVersion::V2,
+                                     [type](const NotifyPayload& candidate)
+                                     {
+                                         return candidate.type == static_cast<uint16_t>(type);
+                                     });
+    return notify.has_value();
 }
 
 /// True when every pair of @p pairs names exactly @p local and @p remote: the only traffic
@@ -74,25 +52,6 @@ IsHostToHost(const std::vector<SelectorPair>& pairs, ns3::Ipv4Address local,
                            return pair.local.IsSubsetOf(localHost)
                                   && pair.remote.IsSubsetOf(remoteHost);
                        });
-}
-
-std::string
-JoinSuites(const std::vector<std::string>& names)
-{
-    std::string out;
-    for (size_t i = 0; i < names.size(); ++i)
-    {
-        out += (i == 0 ? "" : ", ") + names[i];
-    }
-    return out.empty() ? "none" : out;
-}
-
-/// The style whose rule rejected a proposal; strict rules come from ikev1-strict.
-SelectorMatchStyle
-StyleOfRule(SelectorRule rule)
-{
-    return rule == SelectorRule::NoExactMirror ? SelectorMatchStyle::Ikev1Strict
-                                               : SelectorMatchStyle::Ikev2Narrowing;
 }
 
 /// RFC 7296 s2.9: an initiator may put the triggering packet first in TSi and TSr as a
@@ -130,9 +89,8 @@ IsCoveredBy(const std::vector<TrafficSelector>& narrowed,
 
 IkeV2Sa::IkeV2Sa(IkeEndpoint& endpoint, size_t connectionIndex, bool initiator,
                  uint64_t initiatorSpi)
-  : IkeSa(endpoint, connectionIndex, initiator)
+  : IkeSa(endpoint, connectionIndex, initiator, initiatorSpi)
 {
-    m_initiatorSpi = initiatorSpi;
 }
 
 IkeMessage
@@ -188,16 +146,13 @@ IkeV2Sa::AddNatDetection(IkeMessage& message) const
 {
     // RFC 7296 s2.23: SHA-1(SPIi | SPIr | IP address | port) of source and destination.
     const IkeConnection& connection = Connection();
-    const Bytes spis = Concat(
-        {SpiBytes64(message.header.initiatorSpi), SpiBytes64(message.header.responderSpi)});
     for (const auto& [type, address] :
          {std::make_pair(NotifyType::NatDetectionSourceIp, connection.localAddress),
           std::make_pair(NotifyType::NatDetectionDestinationIp, connection.remoteAddress)})
     {
-        Bytes input = spis;
-        AppendU32(input, address.Get());
-        AppendU16(input, kIkeUdpPort);
-        message.payloads.push_back(NotifyOf(type, ComputeSha1(input)));
+        message.payloads.push_back(
+            NotifyOf(type, NatDetectionHash(message.header.initiatorSpi,
+                                            message.header.responderSpi, address)));
     }
 }
 
@@ -240,15 +195,15 @@ IkeV2Sa::DeriveKeys()
     // RFC 7296 s2.14: SKEYSEED = prf(Ni | Nr, g^ir);
     // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi |
     // SPIr).
-    const Bytes sharedSecret
-        = ModelSharedSecret(m_endpoint.GetSeed(), m_keI, m_keR, KeyExchangeSize(m_suite.dhGroup));
-    const Bytes nonces = Concat({m_nonceI, m_nonceR});
+    const Bytes sharedSecret = ModeledSharedSecret();
+    const Bytes nonces = ConcatBytes({m_nonceI, m_nonceR});
     const Bytes seed = ComputePrf(m_suite.prf, nonces, sharedSecret);
     const size_t prfSize = PrfOutputSize(m_suite.prf);
     const size_t integritySize = m_suite.IntegrityKeySize();
     const size_t encryptionSize = m_suite.EncryptionKeySize();
     const Bytes keymat = ComputePrfPlus(
-        m_suite.prf, seed, Concat({nonces, SpiBytes64(m_initiatorSpi), SpiBytes64(m_responderSpi)}),
+        m_suite.prf, seed,
+        ConcatBytes({nonces, IkeSpiBytes(m_initiatorSpi), IkeSpiBytes(m_responderSpi)}),
         prfSize + 2 * integritySize + 2 * encryptionSize + 2 * prfSize);
     size_t offset = 0;
     auto take = [&keymat, &offset](size_t size)
@@ -286,43 +241,17 @@ IkeV2Sa::ComputeAuth(bool ofInitiator, ByteView idBody) const
     const Bytes key = ComputePrf(
         m_suite.prf, ByteView(reinterpret_cast<const uint8_t*>(psk.data()), psk.size()),
         ByteView(reinterpret_cast<const uint8_t*>(pad.data()), pad.size()));
-    return ComputePrf(m_suite.prf, key, Concat({message, peerNonce, macedId}));
+    return ComputePrf(m_suite.prf, key, ConcatBytes({message, peerNonce, macedId}));
 }
 
 std::optional<NotifyPayload>
 IkeV2Sa::FindErrorNotify(const IkeMessage& message) const
 {
-    for (const IkePayload* payload : message.FindAll(kPayloadNotify))
-    {
-        auto notify = DecodeNotifyPayload(IkeVersion::V2, payload->body);
-        if (notify && IsErrorNotify(notify.Value().type))
-        {
-            return notify.Value();
-        }
-    }
-    return std::nullopt;
-}
-
-std::string
-IkeV2Sa::DescribeOwnIkeProposals() const
-{
-    std::vector<std::string> names;
-    for (const IkeSuite& suite : Connection().ikeProposals)
-    {
-        names.push_back(suite.Name());
-    }
-    return JoinSuites(names);
-}
-
-std::string
-IkeV2Sa::DescribeOwnEspProposals() const
-{
-    std::vector<std::string> names;
-    for (const EspSuite& suite : Connection().espProposals)
-    {
-        names.push_back(suite.Name());
-    }
-    return JoinSuites(names);
+    return FindNotifyIf(message, IkeVersion::V2,
+                        [](const NotifyPayload& notify)
+                        {
+                            return IsErrorNotify(notify.type);
+                        });
 }
 
 void
@@ -343,13 +272,7 @@ IkeV2Sa::Start()
 {
     NS_LOG_FUNCTION(this);
 
-    m_started = ns3::Simulator::Now();
-    IkeNegotiationRecord record;
-    record.connection = Name();
-    record.kind = IkeNegotiationKind::IkeSa;
-    record.initiator = true;
-    record.started = m_started;
-    m_endpoint.RecordStarted(record);
+    RecordPhase1Started();
     SendInit(Connection().ikeProposals.front().dhGroup);
 }
 
@@ -377,18 +300,13 @@ IkeV2Sa::SendInit(DhGroup group)
     request.payloads.push_back({kPayloadNonce, false, m_nonceI});
     AddNatDetection(request);
     m_nextRequestId = 1;
-    m_initRequest = SendRequest(
-        request, false,
+    m_initRequest = SendPhase1Request(
+        request,
         [this](const IkeMessage& response)
         {
             HandleInitResponse(response);
         },
-        [this]()
-        {
-            Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::TimedOut,
-                 "no answer to IKE_SA_INIT from " + Ipv4ToString(Connection().remoteAddress.Get()),
-                 IkeSaState::TimedOut);
-        });
+        "no answer to IKE_SA_INIT from " + Ipv4ToString(Connection().remoteAddress.Get()));
 }
 
 void
@@ -456,17 +374,13 @@ IkeV2Sa::HandleInitResponse(const IkeMessage& response)
     m_nonceR = nonce->body;
     m_initResponse = m_lastReceived;
     // The initiator computes the shared secret before it can send IKE_AUTH.
-    ScheduleOwned(m_endpoint.GetDhDelay(),
-                  [this]()
-                  {
-                      if (m_state != IkeSaState::Connecting)
-                      {
-                          return;
-                      }
-                      DeriveKeys();
-                      m_useNatPort = Connection().natTraversal;
-                      SendAuth();
-                  });
+    AfterPhase1KeyExchange(
+        [this]()
+        {
+            DeriveKeys();
+            m_useNatPort = Connection().natTraversal;
+            SendAuth();
+        });
 }
 
 void
@@ -490,14 +404,7 @@ IkeV2Sa::SendAuth()
         m_runningChild = m_pendingChildren.front();
         m_pendingChildren.pop_front();
         m_runningChild->started = ns3::Simulator::Now();
-        m_endpoint.Counters().childSaNegotiations++;
-        IkeNegotiationRecord record;
-        record.connection = Name();
-        record.kind = IkeNegotiationKind::ChildSa;
-        record.initiator = true;
-        record.selectors = m_runningChild->pair;
-        record.started = m_runningChild->started;
-        m_endpoint.RecordStarted(record);
+        RecordChildNegotiationStarted();
         m_proposedSpi = NewEspSpi();
         request.payloads.push_back(EspSaPayload(m_proposedSpi));
         AddSelectorPayloads(*m_runningChild, request);
@@ -517,18 +424,13 @@ IkeV2Sa::SendAuth()
         m_endpoint.Counters().initialContactsSent++;
     }
     m_nextRequestId = 2;
-    SendRequest(
-        request, false,
+    SendPhase1Request(
+        request,
         [this](const IkeMessage& response)
         {
             HandleAuthResponse(response);
         },
-        [this]()
-        {
-            Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::TimedOut, "no answer to IKE_AUTH",
-                 IkeSaState::TimedOut,
-                 m_runningChild ? std::optional<SelectorPair>(m_runningChild->pair) : std::nullopt);
-        });
+        "no answer to IKE_AUTH");
 }
 
 void
@@ -579,18 +481,10 @@ IkeV2Sa::HandleChildResponse(const IkeMessage& response, const ChildTask& task)
         const auto type = static_cast<NotifyType>(error->type);
         if (type == NotifyType::TsUnacceptable)
         {
-            SelectorMatchResult result;
-            auto rejection = DecodeSelectorRejection(error->data);
-            if (rejection)
-            {
-                result.rule = rejection.Value().rule;
-                result.closest = rejection.Value().closest;
-            }
-            FailChild(
-                task, IkeFailureReason::TsUnacceptable,
-                "TS_UNACCEPTABLE: "
-                    + DescribeSelectorMatch(m_proposedSelectors, result, StyleOfRule(result.rule)),
-                true);
+            FailChild(task, IkeFailureReason::TsUnacceptable,
+                      "TS_UNACCEPTABLE: "
+                          + DescribeSelectorRejection(error->data, SelectorRule::NoIntersection),
+                      true);
             return;
         }
         if (type == NotifyType::NoProposalChosen)
@@ -663,14 +557,7 @@ IkeV2Sa::HandleChildResponse(const IkeMessage& response, const ChildTask& task)
                       "CHILD SA",
                       true);
         }
-        EnqueueTask(
-            [this, unwanted]()
-            {
-                SendChildDelete(unwanted,
-                                []()
-                                {
-                                });
-            });
+        QueueChildDelete(unwanted);
         return;
     }
     terms->mode = transportAccepted ? IpsecMode::Transport : IpsecMode::Tunnel;
@@ -680,34 +567,9 @@ IkeV2Sa::HandleChildResponse(const IkeMessage& response, const ChildTask& task)
     accepted.responder = tsr.Value();
     const ChildSaParameters parameters
         = MakeChildParameters(*terms, m_proposedSpi, *responderSpi, accepted.AcceptedPairs(), true);
-    const uint32_t childId = AddChild(parameters, task.pair, true).id;
-    ChildSa* child = FindChild(childId);
-    InstallInbound(*child);
-    InstallOutbound(*child);
-    if (task.rekeyChildId)
-    {
-        // Make before break (RFC 7296 s2.8): the new SA carries our traffic from now on.
-        // The old inbound SA stays until the peer confirms its delete.
-        if (ChildSa* old = FindChild(*task.rekeyChildId))
-        {
-            RemoveOutbound(*old);
-            old->replaced = true;
-            old->rekeyEvent.Cancel();
-            const uint32_t oldId = old->id;
-            const uint32_t oldInbound = old->parameters.inboundSpi;
-            EnqueueTask(
-                [this, oldId, oldInbound]()
-                {
-                    SendChildDelete(oldInbound,
-                                    [this, oldId]()
-                                    {
-                                        RemoveChild(oldId);
-                                    });
-                });
-        }
-    }
-    ChildEstablished(*FindChild(childId), task);
-    m_runningChild.reset();
+    // Make before break (RFC 7296 s2.8): the new SA carries our traffic from now on. The
+    // rekeyed SA's inbound half stays until the peer confirms its delete.
+    InstallInitiatedChild(parameters, task, RekeyDeletion::Initiator);
 }
 
 void
@@ -715,27 +577,12 @@ IkeV2Sa::StartChildExchange(const ChildTask& task)
 {
     NS_LOG_FUNCTION(this << task.pair.ToString());
 
-    const IkeConnection& connection = Connection();
-    ChildSa* old = task.rekeyChildId ? FindChild(*task.rekeyChildId) : nullptr;
-    if (task.rekeyChildId && !old)
+    if (!BeginChildExchange(task))
     {
-        m_runningChild.reset();
-        RunNextTask();
         return;
     }
-    m_runningChild->started = ns3::Simulator::Now();
-    if (!task.rekeyChildId)
-    {
-        m_endpoint.Counters().childSaNegotiations++;
-        IkeNegotiationRecord record;
-        record.connection = Name();
-        record.kind = IkeNegotiationKind::ChildSa;
-        record.initiator = true;
-        record.selectors = task.pair;
-        record.started = m_runningChild->started;
-        m_endpoint.RecordStarted(record);
-    }
-
+    const IkeConnection& connection = Connection();
+    const ChildSa* old = task.rekeyChildId ? FindChild(*task.rekeyChildId) : nullptr;
     IkeMessage request = NewRequest(IkeExchange::CreateChildSa);
     if (old)
     {
@@ -762,32 +609,13 @@ IkeV2Sa::StartChildExchange(const ChildTask& task)
     m_proposedSelectors = SelectorProposal::FromPair(task.pair);
     m_proposedSelectors.trigger = task.trigger;
     m_nextRequestId++;
-    const ChildTask running = *m_runningChild;
-    SendRequest(
-        request, false,
-        [this, running](const IkeMessage& response)
+    SendChildRequest(
+        request,
+        [this](const IkeMessage& response, const ChildTask& running)
         {
-            // With PFS the initiator computes a new shared secret before using the keys.
-            if (Connection().pfsGroup == DhGroup::None)
-            {
-                HandleChildResponse(response, running);
-                return;
-            }
-            ScheduleOwned(m_endpoint.GetDhDelay(),
-                          [this, response, running]()
-                          {
-                              if (m_state == IkeSaState::Established)
-                              {
-                                  HandleChildResponse(response, running);
-                                  RunNextTask();
-                              }
-                          });
+            HandleChildResponse(response, running);
         },
-        [this, running]()
-        {
-            Fail(IkeNegotiationKind::ChildSa, IkeFailureReason::TimedOut,
-                 "no answer to CREATE_CHILD_SA", IkeSaState::TimedOut, running.pair);
-        });
+        "no answer to CREATE_CHILD_SA");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -913,7 +741,7 @@ IkeV2Sa::HandleInitRequest(const IkeMessage& request, const Bytes& bytes)
     {
         RespondWithError(request, bytes, NotifyType::NoProposalChosen, false);
         Fail(IkeNegotiationKind::IkeSa, IkeFailureReason::NoProposalChosen,
-             "initiator proposed IKE suites " + JoinSuites(proposedNames)
+             "initiator proposed IKE suites " + JoinProposalNames(proposedNames)
                  + "; this gateway accepts " + DescribeOwnIkeProposals(),
              IkeSaState::Failed);
         return;
@@ -1129,7 +957,7 @@ IkeV2Sa::ProcessChildRequest(const IkeMessage& request, bool inIkeAuth, IkeMessa
     {
         response.payloads.push_back(NotifyOf(NotifyType::NoProposalChosen));
         FailChild(task, IkeFailureReason::NoProposalChosen,
-                  "initiator proposed ESP suites " + JoinSuites(proposedNames)
+                  "initiator proposed ESP suites " + JoinProposalNames(proposedNames)
                       + "; this gateway accepts " + DescribeOwnEspProposals(),
                   false);
         return;
@@ -1283,11 +1111,10 @@ IkeV2Sa::HandleInformationalRequest(const IkeMessage& request, const Bytes& byte
 // INFORMATIONAL requests (RFC 7296 s1.4).
 
 void
-IkeV2Sa::SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone)
+IkeV2Sa::SendDeleteRequest(const DeletePayload& deletion, std::function<void()> onDone,
+                           std::function<void()> onTimeout)
 {
     IkeMessage request = NewRequest(IkeExchange::Informational);
-    DeletePayload deletion;
-    deletion.spis.push_back(SpiBytes(inboundSpi));
     request.payloads.push_back(
         {kPayloadDelete, false, EncodeDeletePayload(IkeVersion::V2, deletion)});
     m_nextRequestId++;
@@ -1297,45 +1124,39 @@ IkeV2Sa::SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone)
         {
             onDone();
         },
-        [this]()
-        {
-            Fail(IkeNegotiationKind::ChildSa, IkeFailureReason::TimedOut,
-                 "no answer to a CHILD SA delete", IkeSaState::TimedOut);
-        });
+        std::move(onTimeout));
+}
+
+void
+IkeV2Sa::SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone)
+{
+    DeletePayload deletion;
+    deletion.spis.push_back(SpiBytes(inboundSpi));
+    SendDeleteRequest(deletion, std::move(onDone),
+                      [this]()
+                      {
+                          Fail(IkeNegotiationKind::ChildSa, IkeFailureReason::TimedOut,
+                               "no answer to a CHILD SA delete", IkeSaState::TimedOut);
+                      });
 }
 
 void
 IkeV2Sa::SendIkeDelete(std::function<void()> onDone)
 {
-    IkeMessage request = NewRequest(IkeExchange::Informational);
     DeletePayload deletion;
     deletion.protocolId = kProtocolIke;
     deletion.spiSize = 0;
-    request.payloads.push_back(
-        {kPayloadDelete, false, EncodeDeletePayload(IkeVersion::V2, deletion)});
-    m_nextRequestId++;
-    SendRequest(
-        request, false,
-        [onDone](const IkeMessage&)
-        {
-            onDone();
-        },
-        onDone);
+    // The IKE SA goes whether or not the peer responds.
+    SendDeleteRequest(deletion, onDone, onDone);
 }
 
-void
-IkeV2Sa::SendLivenessCheck(std::function<void()> onAlive, std::function<void()> onDead)
+IkeMessage
+IkeV2Sa::NewLivenessCheck()
 {
     // RFC 7296 s2.4: an INFORMATIONAL request with no payloads checks liveness.
     IkeMessage request = NewRequest(IkeExchange::Informational);
     m_nextRequestId++;
-    SendRequest(
-        request, false,
-        [onAlive](const IkeMessage&)
-        {
-            onAlive();
-        },
-        onDead, Connection().dpdTimeout);
+    return request;
 }
 
 } // namespace tunnelsim

@@ -51,7 +51,7 @@ class IkeV2Sa : public IkeSa
     void StartChildExchange(const ChildTask& task) override;
     void SendChildDelete(uint32_t inboundSpi, std::function<void()> onDone) override;
     void SendIkeDelete(std::function<void()> onDone) override;
-    void SendLivenessCheck(std::function<void()> onAlive, std::function<void()> onDead) override;
+    IkeMessage NewLivenessCheck() override;
     std::optional<IkeProtection> OutboundProtection() const override;
     std::optional<IkeProtection> InboundProtection() const override;
 
@@ -71,15 +71,12 @@ class IkeV2Sa : public IkeSa
     std::optional<NotifyPayload> FindErrorNotify(const IkeMessage& message) const;
     void RespondWithError(const IkeMessage& request, const Bytes& bytes, NotifyType type,
                           bool encrypted);
-    std::string DescribeOwnIkeProposals() const;
-    std::string DescribeOwnEspProposals() const;
+    /// Send an INFORMATIONAL request with @p deletion (RFC 7296 s1.4.1). @p onDone runs on
+    /// its response and @p onTimeout when none comes.
+    void SendDeleteRequest(const DeletePayload& deletion, std::function<void()> onDone,
+                           std::function<void()> onTimeout);
 
-    IkeSuite m_suite;
     DhGroup m_keGroup = DhGroup::None;
-    Bytes m_nonceI;
-    Bytes m_nonceR;
-    Bytes m_keI;
-    Bytes m_keR;
     Bytes m_initRequest;
     Bytes m_initResponse;
     Bytes m_skD;
@@ -87,15 +84,8 @@ class IkeV2Sa : public IkeSa
     Bytes m_skAr;
     Bytes m_skPi;
     Bytes m_skPr;
-    bool m_keysReady = false;
-    /// A request is being processed (DH delay), so its repeats are ignored until the response.
-    bool m_processing = false;
     uint32_t m_nextRequestId = 0;
     uint32_t m_expectedPeerRequestId = 0;
-    /// Inbound SPI proposed in the running CHILD SA request.
-    uint32_t m_proposedSpi = 0;
-    /// Selectors proposed in the running CHILD SA request, for checking the narrowing.
-    SelectorProposal m_proposedSelectors;
 };
 
 } // namespace tunnelsim
