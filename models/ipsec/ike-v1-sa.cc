@@ -716,6 +716,7 @@ IkeV1Sa::HandleQuickMode2(const IkeMessage& message, const ChildTask& task)
          ComputeQuickModeHash3(m_quickModeId, m_quickModeNonce, nonce->body)});
     m_lastQuickMode3Id = m_quickModeId;
     m_lastQuickMode3 = Transmit(message3, false, 0);
+    m_lastQuickMode3Record = MessageRecord(message3.header, false, m_lastQuickMode3.size());
 
     const ChildSaParameters parameters
         = MakeChildParameters(*terms, m_proposedSpi, *responderSpi, {*clientIds}, true);
@@ -1163,7 +1164,7 @@ IkeV1Sa::Receive(const IkeHeader& header, const Bytes& bytes)
         if (!answersOurs && header.messageId == m_lastQuickMode3Id && !m_lastQuickMode3.empty())
         {
             // A repeated message 2: our message 3 was lost.
-            m_endpoint.SendDatagram(m_connectionIndex, m_lastQuickMode3, m_useNatPort);
+            SendEncoded(m_lastQuickMode3, m_lastQuickMode3Record, 1);
             m_endpoint.Counters().responsesRetransmitted++;
             return;
         }
@@ -1183,7 +1184,7 @@ IkeV1Sa::Receive(const IkeHeader& header, const Bytes& bytes)
             if (message->Find(kPayloadV1Sa))
             {
                 // A repeated message 1: send message 2 again.
-                m_endpoint.SendDatagram(m_connectionIndex, pending->second.message2, m_useNatPort);
+                SendEncoded(pending->second.message2, pending->second.record, 1);
                 m_endpoint.Counters().responsesRetransmitted++;
                 return;
             }

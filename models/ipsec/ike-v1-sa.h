@@ -126,6 +126,7 @@ class IkeV1Sa : public IkeSa
     /// Last message 3 sent, sent again when message 2 repeats.
     uint32_t m_lastQuickMode3Id = 0;
     Bytes m_lastQuickMode3;
+    IkeMessageRecord m_lastQuickMode3Record;
 
     std::map<uint32_t, QuickModeResponse> m_quickModeResponses;
     uint32_t m_dpdSequence = 0;

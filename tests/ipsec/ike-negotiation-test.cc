@@ -207,6 +207,41 @@ TEST(IkeRetransmission, LostResponseAnsweredFromCache)
     EXPECT_EQ(net.endpoints[0]->GetActiveChildSaCount(0), 1u);
 }
 
+TEST(IkeRetransmission, LostQuickMode3SentAgain)
+{
+    IkePair net;
+    net.Connect(IkeVersion::V1, kOnePair);
+    std::vector<IkeMessageRecord> sentByA;
+    net.endpoints[0]->TraceConnectWithoutContext("MessageSent",
+                                                 ns3::Callback<void, const IkeMessageRecord&>(
+                                                     [&sentByA](const IkeMessageRecord& record)
+                                                     {
+                                                         sentByA.push_back(record);
+                                                     }));
+    // gwB receives Main Mode 1, 3 and 5 (0 to 2), Quick Mode 1 (3), then message 3 (4): lost.
+    net.DropReceived(1, {4});
+
+    net.Run(Seconds(20));
+
+    // gwB sends message 2 again, and gwA responds to the repeat with message 3 (RFC 2409 s5.5
+    // has no acknowledgement of message 3), and the resend is traced like any other.
+    EXPECT_EQ(net.endpoints[0]->GetCounters().responsesRetransmitted, 1u);
+    std::vector<IkeMessageRecord> quickMode3;
+    for (const IkeMessageRecord& record : sentByA)
+    {
+        if (record.exchange == IkeExchange::QuickMode && !record.response)
+        {
+            quickMode3.push_back(record);
+        }
+    }
+    // Message 1 and message 3 as first transmissions, then message 3 once more.
+    ASSERT_EQ(quickMode3.size(), 3u);
+    EXPECT_EQ(quickMode3[2].retransmission, 1u);
+    EXPECT_EQ(quickMode3[2].messageId, quickMode3[1].messageId);
+    EXPECT_EQ(quickMode3[2].size, quickMode3[1].size);
+    EXPECT_EQ(net.CountChildSa(1, ChildSaAction::InstallInbound), 1u);
+}
+
 TEST(IkeRetransmission, SilentPeerTimesOut)
 {
     for (IkeVersion version : {IkeVersion::V1, IkeVersion::V2})
