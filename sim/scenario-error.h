@@ -48,6 +48,10 @@ constexpr std::string_view kFormatVersion = "format-version";
 constexpr std::string_view kReservedPrefix = "reserved-prefix";
 constexpr std::string_view kTunnelMtuTooSmall = "tunnel-mtu-too-small";
 constexpr std::string_view kTooDeep = "too-deep";
+constexpr std::string_view kUnsupportedPrefix = "unsupported-prefix";
+constexpr std::string_view kUnmodelled = "unmodelled";
+constexpr std::string_view kRateTooHigh = "rate-too-high";
+constexpr std::string_view kFileNameCollision = "file-name-collision";
 } // namespace rule
 
 struct ScenarioError

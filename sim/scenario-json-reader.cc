@@ -261,6 +261,20 @@ JsonField::Unsigned(uint64_t min, uint64_t max, uint64_t& out) const
     {
         return false;
     }
+    if (m_value->is_number_float())
+    {
+        // nlohmann/json reads an integer beyond 64 bits as a double: a whole number outside
+        // the range, not a fraction of the wrong type.
+        const double number = m_value->get<double>();
+        if (std::isfinite(number) && number == std::floor(number)
+            && (number < static_cast<double>(min) || number > static_cast<double>(max)))
+        {
+            Report(rule::kOutOfRange,
+                   fmt::format("{} is out of range: the value must be an integer in [{}, {}]",
+                               DescribeJsonValue(*m_value), min, max));
+            return false;
+        }
+    }
     if (!m_value->is_number_integer())
     {
         ReportWrongType("an integer");

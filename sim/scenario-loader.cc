@@ -3,6 +3,7 @@
 #include "crypto-cost-json.h"
 #include "scenario-json-reader.h"
 #include "topology-design.h"
+#include "topology.h"
 
 #include <cmath>
 #include <filesystem>
@@ -155,9 +156,9 @@ CheckScaledCosts(const JsonField& scale, const SuiteCryptoCost& cost, double fac
 /// and the failure detections modelled (OSPF dead interval, DPD, keepalives) take seconds.
 /// So 1 ms resolves them finely, and a shorter interval only multiplies the events.
 constexpr double kMinProbeIntervalS = 0.001;
-/// Largest UDP flow rate, in bits per second: 100 Gb/s, the fastest Ethernet a site gateway
-/// commonly has (IEEE 802.3ba). A higher rate is a unit mistake and would simulate for hours.
-constexpr uint64_t kMaxFlowRateBps = 100'000'000'000;
+/// Largest UDP flow rate, in bits per second: the rate of the host's LAN (kLanRateBps),
+/// which is as fast as a host can send.
+constexpr uint64_t kMaxFlowRateBps = kLanRateBps;
 
 /// Seconds from a value given in milliseconds.
 constexpr double kSecondsPerMillisecond = 1e-3;

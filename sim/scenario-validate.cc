@@ -27,6 +27,10 @@ using UndirectedGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::u
 /// How many candidate prefixes to try when suggesting one that overlaps nothing.
 constexpr uint32_t kMaxFreePrefixCandidates = 4096;
 
+/// Shortest gap between two packets of a UDP flow, seconds: 10 million packets a second,
+/// several times the 1.49 million minimum-size frames a second of a 1 Gb/s LAN.
+constexpr double kMinPacketIntervalS = 100e-9;
+
 /** A named element and where it sits in the document. */
 struct NamedAt
 {
@@ -104,6 +108,7 @@ class ScenarioValidator
         {
             CheckDesign(d);
         }
+        CheckCaptureNames();
         CheckTraffic();
         CheckEvents();
         CheckSweep();
@@ -119,6 +124,7 @@ class ScenarioValidator
     void CheckLans();
     void CheckSubnetSize(const LanSubnet& subnet, const std::string& pointer);
     void CheckOverlaps();
+    void CheckCaptureNames();
     void CheckDesign(size_t d);
     void CheckTunnelEndpoints(const Design& design, size_t d);
     void CheckTunnelTopology(const Design& design, size_t d);
@@ -335,14 +341,26 @@ ScenarioValidator::CheckLinks()
                                      Quote(link.name), Quote(link.endpoints[0])),
                          R"(["gw-a", "isp"])");
         }
-        if (UsableHostCount(link.prefix) < link.endpoints.size())
+        const std::string slash30
+            = Quote(Ipv4Prefix{link.prefix.network & Ipv4Prefix{0, 30}.Mask(), 30}.ToString());
+        if (link.prefix.length == 31)
         {
-            m_errors.Add(
-                pointer + "/prefix", rule::kSubnetTooSmall,
-                fmt::format("{} has {} usable address(es), and a link needs one per "
-                            "endpoint; use a /30 or a /31 (RFC 3021)",
-                            Quote(link.prefix.ToString()), UsableHostCount(link.prefix)),
-                Quote(Ipv4Prefix{link.prefix.network & Ipv4Prefix{0, 30}.Mask(), 30}.ToString()));
+            // Seen in ns-3 3.37: the router on a /31 delivers packets for the second address
+            // to itself, as for a subnet broadcast, and answers IKE with port unreachable.
+            m_errors.Add(pointer + "/prefix", rule::kUnsupportedPrefix,
+                         fmt::format("{} is a /31 (RFC 3021), which ns-3 3.37 does not support: "
+                                     "it takes the second address for the broadcast address; "
+                                     "use a /30",
+                                     Quote(link.prefix.ToString())),
+                         slash30);
+        }
+        else if (UsableHostCount(link.prefix) < link.endpoints.size())
+        {
+            m_errors.Add(pointer + "/prefix", rule::kSubnetTooSmall,
+                         fmt::format("{} has {} usable address(es), and a link needs one per "
+                                     "endpoint; use a /30",
+                                     Quote(link.prefix.ToString()), UsableHostCount(link.prefix)),
+                         slash30);
         }
     }
 }
@@ -742,9 +760,47 @@ ScenarioValidator::CheckTunnelTopology(const Design& design, size_t d)
 }
 
 void
+ScenarioValidator::CheckCaptureNames()
+{
+    // simrun --pcap names each capture <design>-<link>.pcap (docs/running.md).
+    std::map<std::string, std::pair<size_t, size_t>> seen;
+    for (size_t d = 0; d < m_scenario.designs.size(); ++d)
+    {
+        for (size_t k = 0; k < m_scenario.links.size(); ++k)
+        {
+            const std::string file
+                = m_scenario.designs[d].name + "-" + m_scenario.links[k].name + ".pcap";
+            auto [entry, inserted] = seen.emplace(file, std::make_pair(d, k));
+            if (!inserted && entry->second.first != d)
+            {
+                const Design& other = m_scenario.designs[entry->second.first];
+                m_errors.Add(fmt::format("/designs/{}/name", d), rule::kFileNameCollision,
+                             fmt::format("design {} on link {} and design {} on link {} would "
+                                         "both write the capture {}; rename a design or a link",
+                                         Quote(m_scenario.designs[d].name),
+                                         Quote(m_scenario.links[k].name), Quote(other.name),
+                                         Quote(m_scenario.links[entry->second.second].name),
+                                         Quote(file)),
+                             Quote(m_scenario.designs[d].name + "-2"));
+            }
+        }
+    }
+}
+
+void
 ScenarioValidator::CheckDesign(size_t d)
 {
     const Design& design = m_scenario.designs[d];
+    if (design.ike.ikeLifetimeS < m_scenario.durationS)
+    {
+        // TODO: model IKE SA rekeying (RFC 7296 s2.18, RFC 2409 s5.5 new Main Mode).
+        m_errors.Add(fmt::format("/designs/{}/ike/ike_lifetime_s", d), rule::kUnmodelled,
+                     fmt::format("ike_lifetime_s {} is shorter than the run (duration_s {}), "
+                                 "and IKE SA rekeying is not modelled: the IKE SA must last "
+                                 "the whole run",
+                                 design.ike.ikeLifetimeS, m_scenario.durationS),
+                     fmt::format("{}", std::max(86400.0, m_scenario.durationS)));
+    }
     const size_t before = m_errors.Size();
     CheckTunnelEndpoints(design, d);
     CheckTunnelTopology(design, d);
@@ -955,6 +1011,20 @@ ScenarioValidator::CheckTraffic()
         const UdpCbrFlow& flow = traffic.udpCbr[f];
         CheckFlow(fmt::format("/traffic/udp_cbr/{}", f), flow.from, flow.to, flow.startS,
                   flow.stopS);
+        const double intervalS = 8.0 * flow.packetSizeBytes / static_cast<double>(flow.rateBps);
+        if (intervalS < kMinPacketIntervalS)
+        {
+            // Below ns-3's 1 ns clock step the sender's next packet is due at the same
+            // instant, and simulated time stops.
+            m_errors.Add(fmt::format("/traffic/udp_cbr/{}/rate_bps", f), rule::kRateTooHigh,
+                         fmt::format("rate_bps {} with packet_size_bytes {} sends a packet every "
+                                     "{:.3g} ns; the limit is one packet every {:.0f} ns, far "
+                                     "above what a 1 Gb/s LAN carries",
+                                     flow.rateBps, flow.packetSizeBytes, intervalS * 1e9,
+                                     kMinPacketIntervalS * 1e9),
+                         fmt::format("{}", static_cast<uint64_t>(8.0 * flow.packetSizeBytes
+                                                                 / kMinPacketIntervalS)));
+        }
     }
     for (size_t f = 0; f < traffic.tcpBulk.size(); ++f)
     {

@@ -410,6 +410,18 @@ DesignNetwork::Impl::ConnectTraces()
                                {
                                    RecordChildSa(action, parameters);
                                }));
+        // Only new CHILD SAs: a rekey replaces an SA that already carries traffic.
+        IkeHelper::GetEndpoint(gateway.node)
+            ->TraceConnectWithoutContext("NegotiationFinished",
+                                         ns3::Callback<void, const IkeNegotiationRecord&>(
+                                             [this](const IkeNegotiationRecord& record)
+                                             {
+                                                 if (record.kind == IkeNegotiationKind::ChildSa)
+                                                 {
+                                                     phases.childSaInstalled.push_back(
+                                                         record.finished.GetSeconds());
+                                                 }
+                                             }));
         if (ns3::Ptr<OspfRoutingProtocol> ospf = OspfHelper::GetOspf(gateway.node))
         {
             ospf->TraceConnectWithoutContext(
@@ -438,10 +450,6 @@ DesignNetwork::Impl::RecordChildSa(ChildSaAction action, const ChildSaParameters
     if (!outbound && action != ChildSaAction::InstallInbound)
     {
         return;
-    }
-    if (outbound)
-    {
-        phases.childSaInstalled.push_back(ns3::Simulator::Now().GetSeconds());
     }
     EspSaConfig config;
     config.spi = outbound ? parameters.outboundSpi : parameters.inboundSpi;

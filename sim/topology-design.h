@@ -120,7 +120,8 @@ struct PolicySelector
 /** Times at which the cold start progressed, seconds, in the order they happened. */
 struct DesignPhaseTimes
 {
-    std::vector<double> childSaInstalled; ///< an outbound CHILD SA half was installed
+    /// A negotiation of a new CHILD SA (not a rekey) finished on a gateway.
+    std::vector<double> childSaInstalled;
     std::vector<double> ospfFull;         ///< a neighbour reached Full
     std::vector<double> ospfRouteChanged; ///< SPF added, removed or changed a route
 };

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,13 @@ struct EspSuite
 
     bool operator!=(const EspSuite& other) const { return !(*this == other); }
 };
+
+/// Write the suite's name, so test frameworks print suites readably.
+inline std::ostream&
+operator<<(std::ostream& out, const EspSuite& suite)
+{
+    return out << suite.Name();
+}
 
 /**
  * Parse a name listed by AllEspSuites(); nullopt otherwise. The encryption-only names
