@@ -59,6 +59,8 @@ class DesignRun
         ns3::Ptr<ns3::Application> sink;
         double startS = 0;
         double stopS = 0;
+        /// Arrival time of the flow's latest packet, seconds; shared with the sink's trace.
+        std::shared_ptr<double> lastArrivalS = std::make_shared<double>(0);
     };
 
     DesignSettings Settings() const;
@@ -66,6 +68,9 @@ class DesignRun
     void InstallStaticRoutes();
     // runner-traffic.cc
     void InstallProbes();
+    /// Record a flow whose payload @p sink receives, and trace its arrivals.
+    void AddFlow(const std::string& name, ns3::Ptr<ns3::Application> sink, double startS,
+                 double stopS);
     void InstallFlows();
     uint64_t DeliveredPayloadBytes() const;
     // runner-events.cc

@@ -9,6 +9,7 @@
 #include "ns3/uinteger.h"
 #include "runner-design.h"
 
+#include <algorithm>
 #include <map>
 
 namespace tunnelsim
@@ -72,6 +73,21 @@ DesignRun::InstallProbes()
 }
 
 void
+DesignRun::AddFlow(const std::string& name, ns3::Ptr<ns3::Application> sink, double startS,
+                   double stopS)
+{
+    TrafficFlow flow{name, sink, startS, stopS};
+    std::shared_ptr<double> lastArrivalS = flow.lastArrivalS;
+    sink->TraceConnectWithoutContext(
+        "Rx", ns3::Callback<void, ns3::Ptr<const ns3::Packet>, const ns3::Address&>(
+                  [lastArrivalS](ns3::Ptr<const ns3::Packet>, const ns3::Address&)
+                  {
+                      *lastArrivalS = ns3::Simulator::Now().GetSeconds();
+                  }));
+    m_flows.push_back(flow);
+}
+
+void
 DesignRun::InstallFlows()
 {
     uint16_t port = kFirstFlowPort;
@@ -89,8 +105,7 @@ DesignRun::InstallFlows()
         sources.Start(ns3::Seconds(described.startS));
         sources.Stop(ns3::Seconds(described.stopS));
 
-        m_flows.push_back(
-            TrafficFlow{described.name, sinks.Get(0), described.startS, described.stopS});
+        AddFlow(described.name, sinks.Get(0), described.startS, described.stopS);
         ++port;
     }
     for (const TcpBulkFlow& described : m_scenario.traffic.tcpBulk)
@@ -107,8 +122,7 @@ DesignRun::InstallFlows()
         sources.Start(ns3::Seconds(described.startS));
         sources.Stop(ns3::Seconds(described.stopS));
 
-        m_flows.push_back(
-            TrafficFlow{described.name, sinks.Get(0), described.startS, described.stopS});
+        AddFlow(described.name, sinks.Get(0), described.startS, described.stopS);
         ++port;
     }
 }
@@ -143,7 +157,10 @@ DesignRun::CollectThroughput() const
         FlowThroughput measured;
         measured.name = flow.name;
         const uint64_t received = ns3::DynamicCast<ns3::PacketSink>(flow.sink)->GetTotalRx();
-        measured.goodputBps = received * 8.0 / (flow.stopS - flow.startS);
+        // Over the flow's time, stretched to the last arrival: what queues held at stop_s
+        // and delivered later must not count as if it had arrived before the stop.
+        const double windowS = std::max(flow.stopS, *flow.lastArrivalS) - flow.startS;
+        measured.goodputBps = received * 8.0 / windowS;
         throughput.goodputBps += measured.goodputBps;
         throughput.flows.push_back(measured);
     }

@@ -169,6 +169,7 @@ OspfRoutingProtocol::InterfaceDown(uint32_t interface)
         KillNeighborEvent(*iface, *neighbor);
     }
     iface->helloTimer.Cancel();
+    iface->helloReplyTimer.Cancel();
     iface->waitTimer.Cancel();
     iface->delayedAckTimer.Cancel();
     iface->neighborChangeEvent.Cancel();
@@ -249,9 +250,53 @@ OspfRoutingProtocol::HelloTimerExpired(uint32_t interface)
     {
         return;
     }
+    // The periodic Hello lists the same neighbours as a pending reply would.
+    iface->helloReplyTimer.Cancel();
     SendHello(*iface);
     iface->helloTimer = ns3::Simulator::Schedule(
         iface->helloInterval, &OspfRoutingProtocol::HelloTimerExpired, this, interface);
+}
+
+void
+OspfRoutingProtocol::ScheduleHelloReply(OspfInterface& iface)
+{
+    // RFC 2328 s9.5 sends Hellos every HelloInterval on point-to-point and broadcast
+    // networks. Two routers whose first Hellos cross, each listing no neighbour, therefore
+    // reach 2-Way only with the second round, one HelloInterval later. s9.5 does not forbid
+    // other Hellos, and s9.5.1 already has routers on NBMA networks reply to Hellos. Here
+    // every interface replies to a Hello that does not list this router (1-WayReceived or a
+    // new neighbour, s10.5) with its own Hello after HelloReplyDelay. The Internet-Draft
+    // draft-kou-ospf-immediately-replying-hello (expired 2007) proposes the same reply. FRR
+    // and Quagga ospfd send their reply OSPF_HELLO_REPLY_DELAY (1 s) later, but only where
+    // s9.5.1 requires it: on NBMA networks, from a router of priority 0.
+    //
+    // One reply at most is pending per interface, and Hellos that list this router get none,
+    // so a steady state sends only the periodic Hellos.
+    if (iface.helloReplyTimer.IsRunning())
+    {
+        return;
+    }
+    // A reply due no earlier than the periodic Hello would only repeat it.
+    if (iface.helloTimer.IsRunning()
+        && ns3::Simulator::GetDelayLeft(iface.helloTimer) <= m_helloReplyDelay)
+    {
+        return;
+    }
+    iface.helloReplyTimer = ns3::Simulator::Schedule(
+        m_helloReplyDelay, &OspfRoutingProtocol::HelloReplyTimerExpired, this, iface.index);
+}
+
+void
+OspfRoutingProtocol::HelloReplyTimerExpired(uint32_t interface)
+{
+    OspfInterface* iface = FindInterface(interface);
+    if (iface == nullptr || iface->state == OspfInterfaceState::Down || iface->passive)
+    {
+        return;
+    }
+    NS_LOG_LOGIC("interface " << interface << ": Hello in reply to a one-way Hello");
+    ++m_helloReplies;
+    SendHello(*iface);
 }
 
 void

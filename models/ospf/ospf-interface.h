@@ -103,6 +103,7 @@ struct OspfInterface
 
     ns3::Ptr<ns3::Socket> socket;
     ns3::EventId helloTimer;
+    ns3::EventId helloReplyTimer; ///< the one pending Hello reply, if any
     ns3::EventId waitTimer;
     ns3::EventId delayedAckTimer;
     ns3::EventId neighborChangeEvent;   ///< s9.2 NeighborChange, run after the current event

@@ -95,6 +95,8 @@ OspfRoutingProtocol::ReceiveHello(OspfInterface& iface, uint32_t source, const O
     if (!listsUs)
     {
         OneWayReceivedEvent(iface, neighbor);
+        // The neighbour has not heard us yet, so send it our Hello before the periodic one.
+        ScheduleHelloReply(iface);
         return;
     }
     TwoWayReceivedEvent(iface, neighbor);

@@ -75,6 +75,14 @@ OspfRoutingProtocol::GetTypeId()
                             ns3::TimeValue(ns3::Seconds(10)),
                             ns3::MakeTimeAccessor(&OspfRoutingProtocol::m_helloInterval),
                             ns3::MakeTimeChecker(ns3::Seconds(1), ns3::Seconds(65535)))
+              .AddAttribute("HelloReplyDelay",
+                            "Delay from a Hello that does not list this router to this router's "
+                            "Hello in reply on that interface (FRR and Quagga ospfd "
+                            "OSPF_HELLO_REPLY_DELAY, 1 s). No reply is sent when the periodic "
+                            "Hello is due first.",
+                            ns3::TimeValue(ns3::Seconds(kHelloReplyDelaySeconds)),
+                            ns3::MakeTimeAccessor(&OspfRoutingProtocol::m_helloReplyDelay),
+                            ns3::MakeTimeChecker(ns3::Seconds(0)))
               .AddAttribute("RouterDeadInterval",
                             "Time without a Hello after which a neighbour is declared down, "
                             "whole seconds (RFC 2328 C.3: 4 x HelloInterval; Cisco IOS 40 s).",
@@ -211,6 +219,7 @@ OspfRoutingProtocol::DoDispose()
     for (auto& [index, iface] : m_interfaces)
     {
         iface->helloTimer.Cancel();
+        iface->helloReplyTimer.Cancel();
         iface->waitTimer.Cancel();
         iface->delayedAckTimer.Cancel();
         iface->neighbors.clear();

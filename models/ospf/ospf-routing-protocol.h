@@ -21,6 +21,7 @@
  * AllDRouters out of the interface the sending socket is bound to.
  *
  * Timer defaults and their sources:
+ * - HelloReplyDelay 1 s: FRR and Quagga ospfd's OSPF_HELLO_REPLY_DELAY (kHelloReplyDelaySeconds).
  * - HelloInterval 10 s, RouterDeadInterval 40 s, RxmtInterval 5 s, InfTransDelay 1 s: the
  *   example values of RFC 2328 appendix C.3, which Cisco IOS also uses by default on
  *   broadcast and point-to-point interfaces.
@@ -48,6 +49,11 @@
  *   highest interface address at that time.
  * - An LS sequence number that reaches MaxSequenceNumber is not wrapped (s12.1.6); at one
  *   origination per MinLSInterval that takes over 300 years of simulated time.
+ * - A Hello that does not list this router gets this router's Hello in reply after
+ *   HelloReplyDelay on every interface type (ScheduleHelloReply). RFC 2328 requires that
+ *   reply only on NBMA networks (s9.5.1), and FRR and Quagga send it only there, so on
+ *   point-to-point and broadcast links this model reaches 2-Way up to one HelloInterval
+ *   sooner than they do when Hellos cross or the first ones are lost.
  * - No reassembly: ns-3 3.37 hands the raw socket each IPv4 fragment before reassembly, so
  *   an OSPF packet larger than the interface MTU is lost. Every fragment is dropped with
  *   reason "fragment".
@@ -77,6 +83,12 @@ namespace tunnelsim
 constexpr uint8_t kOspfIpTos = 0xc0;
 /// TTL of every OSPF packet: they never leave the link (RFC 2328 A.1).
 constexpr uint8_t kOspfIpTtl = 1;
+/**
+ * Delay of the Hello sent in reply to a Hello that does not list this router, seconds: FRR
+ * and Quagga ospfd's OSPF_HELLO_REPLY_DELAY (ospfd/ospf_packet.h), which those daemons use
+ * only on NBMA networks (RFC 2328 s9.5.1).
+ */
+constexpr int64_t kHelloReplyDelaySeconds = 1;
 /// LS age advances once a second (RFC 2328 s12.1.1), so the database is swept this often.
 constexpr int64_t kLsdbAgingPeriodSeconds = 1;
 
@@ -139,6 +151,8 @@ class OspfRoutingProtocol : public ns3::Ipv4RoutingProtocol
 
     uint64_t GetDropCount(OspfDropReason reason) const;
     uint64_t GetSpfRunCount() const { return m_spfRuns; }
+    /// Hellos sent in reply to a one-way Hello, outside the periodic HelloInterval timer.
+    uint64_t GetHelloReplyCount() const { return m_helloReplies; }
 
     /// Packets sent and received, per type (index: OspfPacketType value - 1).
     uint64_t GetTxCount(OspfPacketType type) const;
@@ -181,6 +195,9 @@ class OspfRoutingProtocol : public ns3::Ipv4RoutingProtocol
     void SetInterfaceState(OspfInterface& iface, OspfInterfaceState state);
     void SendHello(OspfInterface& iface);
     void HelloTimerExpired(uint32_t interface);
+    /// Schedule this router's Hello on @p iface after HelloReplyDelay, unless one is pending.
+    void ScheduleHelloReply(OspfInterface& iface);
+    void HelloReplyTimerExpired(uint32_t interface);
     void WaitTimerExpired(uint32_t interface);
     void BackupSeen(OspfInterface& iface);
     /// Schedule the NeighborChange event (s9.2) to run after the current event.
@@ -300,6 +317,7 @@ class OspfRoutingProtocol : public ns3::Ipv4RoutingProtocol
     ns3::Ipv4Address m_configuredRouterId;
     ns3::Ipv4Address m_areaId;
     ns3::Time m_helloInterval;
+    ns3::Time m_helloReplyDelay;
     ns3::Time m_routerDeadInterval;
     ns3::Time m_rxmtInterval;
     ns3::Time m_infTransDelay;
@@ -331,6 +349,7 @@ class OspfRoutingProtocol : public ns3::Ipv4RoutingProtocol
     bool m_spfHasRun = false;
     ns3::Time m_spfTriggeredAt;
     uint64_t m_spfRuns = 0;
+    uint64_t m_helloReplies = 0;
 
     std::map<std::pair<uint32_t, uint32_t>, RouteEntry> m_routes;
 

@@ -89,7 +89,7 @@ Build()
     return net;
 }
 
-TEST(OspfGre, FullOverTunnelWithinHelloWindow)
+TEST(OspfGre, FullOverTunnelAfterHelloReply)
 {
     OspfSimulation simulation;
     Network net = Build();
@@ -99,16 +99,19 @@ TEST(OspfGre, FullOverTunnelWithinHelloWindow)
     ns3::Simulator::Stop(ns3::Seconds(60));
     ns3::Simulator::Run();
 
-    // As on a serial link: 2-Way one HelloInterval after the start, then at least four and
-    // at most ten one-way trips over the WAN, each a full-size GRE packet at most.
-    const ns3::Time hello = ns3::Seconds(10);
+    // As on a serial link: the first Hellos cross and list no neighbour, each router replies
+    // to the other's after HelloReplyDelay, and the replies bring 2-Way. At least five one-way
+    // trips (Hello, reply, three DBDs) and at most twelve, each a full-size GRE packet at
+    // most, separate the start from Full, plus the reply delay.
+    ns3::TimeValue replyDelay;
+    Ospf(net.routers.Get(0))->GetAttribute("HelloReplyDelay", replyDelay);
     const ns3::Time oneWay = kWanDelay + kWanRate.CalculateBytesTxTime(1500 + 2);
     for (auto [router, neighbor] : {std::pair{kRouter1Id, kRouter2Id}, {kRouter2Id, kRouter1Id}})
     {
         auto full = adjacencies.FirstTime(router, neighbor, OspfNeighborState::Full);
         ASSERT_TRUE(full.has_value()) << router;
-        EXPECT_GE(*full, hello + 4 * kWanDelay) << router;
-        EXPECT_LE(*full, hello + 10 * oneWay) << router;
+        EXPECT_GE(*full, replyDelay.Get() + 5 * kWanDelay) << router;
+        EXPECT_LE(*full, replyDelay.Get() + 12 * oneWay) << router;
     }
     // Every adjacency change happened on the tunnel interface.
     for (const auto& record : adjacencies.Records())

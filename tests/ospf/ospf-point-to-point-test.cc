@@ -107,7 +107,7 @@ TransmissionTime(uint32_t bytes, ns3::DataRate rate)
     return rate.CalculateBytesTxTime(bytes);
 }
 
-TEST(OspfPointToPoint, FullWithinHelloWindow)
+TEST(OspfPointToPoint, FullAfterHelloReply)
 {
     OspfSimulation simulation;
     Network net = Build(Options{});
@@ -117,14 +117,16 @@ TEST(OspfPointToPoint, FullWithinHelloWindow)
     ns3::Simulator::Stop(ns3::Seconds(60));
     ns3::Simulator::Run();
 
-    // Both routers start at 0 s and their first Hellos list nobody, so the Hellos of the
-    // second round, one HelloInterval later, bring 2-Way. After that at least four one-way
-    // trips (Hello, DBD, DBD, DBD) separate 2-Way from Full; ten trips of a full-size packet
-    // bound the DBD negotiation, exchange and the LS Request / Update round.
-    const ns3::Time hello = ns3::Seconds(10);
+    // Both routers start at 0 s and their first Hellos cross, listing no neighbour. Each
+    // router replies to the other's Hello after HelloReplyDelay, and the replies bring 2-Way.
+    // At least five one-way trips (Hello, reply, DBD, DBD, DBD) separate the start from Full,
+    // plus the reply delay. Twelve trips of a full-size packet bound the two Hellos, the DBD
+    // negotiation, exchange and the LS Request / Update round.
+    ns3::TimeValue replyDelay;
+    Ospf(net.routers.Get(0))->GetAttribute("HelloReplyDelay", replyDelay);
     const ns3::Time oneWay = kLinkDelay + TransmissionTime(1500 + 2, kLinkRate);
-    const ns3::Time earliest = hello + 4 * kLinkDelay;
-    const ns3::Time latest = hello + 10 * oneWay;
+    const ns3::Time earliest = replyDelay.Get() + 5 * kLinkDelay;
+    const ns3::Time latest = replyDelay.Get() + 12 * oneWay;
 
     for (auto [router, neighbor] : {std::pair{kRouter1Id, kRouter2Id}, {kRouter2Id, kRouter1Id}})
     {
