@@ -111,6 +111,12 @@ TEST(InterfaceQueue, OverloadedWanLinkDropsAreCounted)
     EXPECT_LT(DropsOf(gre, "interface-queue-full"), sent);
     EXPECT_EQ(DropsOf(gre, "device-queue-stopped"), 0u);
     EXPECT_EQ(DropsOf(gre, "device-queue-full"), 0u);
+    // What the link delivered, not what was offered: no more than its rate, and WAN bytes
+    // that leave out the dropped packets (counting them gave about 10 per payload byte).
+    ASSERT_EQ(gre.throughput.flows.size(), 1u);
+    EXPECT_LE(gre.throughput.flows[0].goodputBps, static_cast<double>(scenario.links[0].rateBps));
+    ASSERT_TRUE(gre.throughput.wireBytesPerPayloadByte.has_value());
+    EXPECT_LT(*gre.throughput.wireBytesPerPayloadByte, 2.0);
 }
 
 } // namespace
