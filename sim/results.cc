@@ -762,6 +762,11 @@ ResultsIoStatus
 PrepareOutputDirectory(const std::string& directory)
 {
     std::error_code error;
+    if (std::filesystem::exists(directory, error) && !std::filesystem::is_directory(directory))
+    {
+        return ResultsIoStatus{fmt::format(
+            "\"{}\" is a file, not a directory; name a directory or a path to create", directory)};
+    }
     std::filesystem::create_directories(directory, error);
     if (error)
     {

@@ -145,7 +145,7 @@ RunScenarioCommand(const ScenarioRunOptions& options, std::ostream& out, std::os
             = error ? ResultsIoStatus{error.message()} : WriteResultsFile(path, results);
         if (!written.Ok())
         {
-            err << "cannot write results " << path << ": " << written.error << "\n";
+            err << "simrun: cannot write results " << path << ": " << written.error << "\n";
             return kExitRunFailed;
         }
         out << FormatResultsTable(results) << "results: " << path << "\n\n";

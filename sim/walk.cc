@@ -454,6 +454,7 @@ WalkTracer::Render(const std::string& designName, const std::vector<EspSaFileEnt
 
     PacketDecoder decoder(sas);
     std::vector<std::string> previous;
+    const Hop* previousHop = nullptr;
     size_t step = 0;
     for (const Hop& hop : hops)
     {
@@ -488,10 +489,16 @@ WalkTracer::Render(const std::string& designName, const std::vector<EspSaFileEnt
         }
         if (!previous.empty() && prefix + suffix < layers.size())
         {
-            text += "      added: " + Join(layers, prefix, layers.size() - suffix) + "\n";
+            // Between two transmissions on one node, the first device encapsulated the
+            // packet (a GRE interface adds GRE, the IPsec device ESP) and handed it on.
+            const bool byPreviousDevice = hop.transmit && previousHop && previousHop->transmit
+                                          && previousHop->node == hop.node;
+            text += "      added" + (byPreviousDevice ? " by " + previousHop->device : "") + ": "
+                    + Join(layers, prefix, layers.size() - suffix) + "\n";
         }
         text += "      packet: " + Join(layers, 0, layers.size()) + "\n";
         previous = layers;
+        previousHop = &hop;
     }
     return text + "\n";
 }

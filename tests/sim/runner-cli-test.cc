@@ -337,12 +337,18 @@ TEST_F(SimrunScenarioTest, WalkShowsPolicyDecision)
     // Policy-based: the SPD entry of the LAN pair decides, ESP is added in tunnel mode.
     EXPECT_NE(policyWalk.find("decided by: SPD entry"), std::string::npos) << policyWalk;
     EXPECT_NE(policyWalk.find("10.1.1.0/24 <-> 10.2.2.0/24"), std::string::npos) << policyWalk;
-    EXPECT_NE(policyWalk.find("added: IPv4 192.0.2.1 > 198.51.100.1 | ESP"), std::string::npos)
+    EXPECT_NE(policyWalk.find("added by if 3 (ipsec): IPv4 192.0.2.1 > 198.51.100.1 | ESP"),
+              std::string::npos)
         << policyWalk;
     EXPECT_NE(policyWalk.find("host-10.2.2.2 receives on"), std::string::npos) << policyWalk;
     // Route-based: a route into the GRE interface, then GRE, then ESP.
     EXPECT_NE(greWalk.find("(gre)"), std::string::npos) << greWalk;
-    EXPECT_NE(greWalk.find("added: IPv4 192.0.2.1 > 198.51.100.1 | GRE"), std::string::npos)
+    // The GRE interface adds GRE, and the IPsec device ESP after it.
+    EXPECT_NE(greWalk.find("added by if 4 (gre) 169.254.0.1: IPv4 192.0.2.1 > 198.51.100.1 | GRE"),
+              std::string::npos)
+        << greWalk;
+    EXPECT_NE(greWalk.find("added by if 3 (ipsec): IPv4 192.0.2.1 > 198.51.100.1 | ESP"),
+              std::string::npos)
         << greWalk;
     EXPECT_NE(greWalk.find("proto=47"), std::string::npos) << greWalk;
     EXPECT_NE(greWalk.find("removed: IPv4 192.0.2.1 > 198.51.100.1 | GRE"), std::string::npos)
