@@ -4,6 +4,7 @@
 #include "metrics.h"
 #include "runner-plan.h"
 #include "scenario-loader.h"
+#include "shipped-scenario-results.h"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -12,17 +13,6 @@ namespace tunnelsim
 {
 namespace
 {
-
-namespace fs = std::filesystem;
-
-Scenario
-LoadShipped(const std::string& name)
-{
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / (name + ".json");
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    EXPECT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-    return loaded.Ok() ? *loaded.scenario : Scenario{};
-}
 
 /// A flow of pair @p pair with one probe per second from @p startS; @p delivery[i] is the
 /// one-way time of probe i, or a negative number for a lost probe.

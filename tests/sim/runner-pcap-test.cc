@@ -7,6 +7,7 @@
 //                        (both WAN links captured)
 #include "runner.h"
 #include "scenario-loader.h"
+#include "shipped-scenario-results.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -87,31 +88,35 @@ class RunnerPcapTest : public ::testing::Test
 
     void TearDown() override { fs::remove_all(m_dir); }
 
+    /// Run one-subnet with its captures in PcapDirectory(), keeping the scenario.
+    Results RunWithCaptures()
+    {
+        m_scenario = LoadShipped("one-subnet");
+        RunOutputs outputs;
+        outputs.pcapDirectory = PcapDirectory().string();
+        fs::create_directories(outputs.pcapDirectory);
+        return RunScenario(m_scenario, outputs);
+    }
+
+    fs::path PcapDirectory() const { return m_dir / "pcap"; }
+
     fs::path m_dir;
+    Scenario m_scenario;
 };
 
 TEST_F(RunnerPcapTest, TsharkVerifiesEveryEspFrame)
 {
     ASSERT_TRUE(TsharkAvailable()) << "tshark is not on the PATH; install it with tools/setup";
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / "one-subnet.json";
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-
-    RunOutputs outputs;
-    outputs.pcapDirectory = (m_dir / "pcap").string();
-    fs::create_directories(outputs.pcapDirectory);
-    const Results results = RunScenario(*loaded.scenario, outputs);
+    const Results results = RunWithCaptures();
 
     for (const DesignResults& design : results.designs)
     {
         const fs::path config = m_dir / ("wireshark-" + design.name);
         fs::create_directories(config);
-        fs::copy_file(fs::path(outputs.pcapDirectory) / (design.name + ".esp_sa"),
-                      config / "esp_sa");
-        for (const WanLink& link : loaded.scenario->links)
+        fs::copy_file(PcapDirectory() / (design.name + ".esp_sa"), config / "esp_sa");
+        for (const WanLink& link : m_scenario.links)
         {
-            const fs::path capture
-                = fs::path(outputs.pcapDirectory) / (design.name + "-" + link.name + ".pcap");
+            const fs::path capture = PcapDirectory() / (design.name + "-" + link.name + ".pcap");
             ASSERT_TRUE(fs::exists(capture)) << capture;
             const EspVerdicts verdicts = RunTshark(config, capture, m_dir);
             const std::string where = design.name + " " + link.name;
@@ -126,27 +131,19 @@ TEST_F(RunnerPcapTest, TsharkVerifiesEveryEspFrame)
 TEST_F(RunnerPcapTest, OtherDesignsKeysOpenNothing)
 {
     ASSERT_TRUE(TsharkAvailable()) << "tshark is not on the PATH; install it with tools/setup";
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / "one-subnet.json";
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-
-    RunOutputs outputs;
-    outputs.pcapDirectory = (m_dir / "pcap").string();
-    fs::create_directories(outputs.pcapDirectory);
-    const Results results = RunScenario(*loaded.scenario, outputs);
+    const Results results = RunWithCaptures();
     ASSERT_GE(results.designs.size(), 2u);
 
     // Each design's keys against the next design's capture of the same run and seed.
-    const std::string link = loaded.scenario->links.at(0).name;
+    const std::string link = m_scenario.links.at(0).name;
     for (size_t i = 0; i < results.designs.size(); ++i)
     {
         const std::string& keys = results.designs[i].name;
         const std::string& captured = results.designs[(i + 1) % results.designs.size()].name;
         const fs::path config = m_dir / ("wireshark-" + keys + "-on-" + captured);
         fs::create_directories(config);
-        fs::copy_file(fs::path(outputs.pcapDirectory) / (keys + ".esp_sa"), config / "esp_sa");
-        const fs::path capture
-            = fs::path(outputs.pcapDirectory) / (captured + "-" + link + ".pcap");
+        fs::copy_file(PcapDirectory() / (keys + ".esp_sa"), config / "esp_sa");
+        const fs::path capture = PcapDirectory() / (captured + "-" + link + ".pcap");
         const EspVerdicts verdicts = RunTshark(config, capture, m_dir);
         const std::string where = keys + " keys on " + captured;
         EXPECT_EQ(verdicts.exitCode, 0) << where << ": " << verdicts.errors;

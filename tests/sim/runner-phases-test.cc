@@ -2,9 +2,8 @@
 // draws it): the time of the last CHILD SA counts new CHILD SAs only, so rekeys later in
 // the run do not move it.
 #include "runner.h"
-#include "scenario-loader.h"
+#include "shipped-scenario-results.h"
 
-#include <filesystem>
 #include <gtest/gtest.h>
 
 namespace tunnelsim
@@ -12,14 +11,9 @@ namespace tunnelsim
 namespace
 {
 
-namespace fs = std::filesystem;
-
 TEST(ConvergencePhases, RekeysLeaveLastChildSa)
 {
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / "three-subnets.json";
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    ASSERT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-    Scenario scenario = *loaded.scenario;
+    Scenario scenario = LoadShipped("three-subnets");
     ASSERT_FALSE(scenario.designs.empty());
     scenario.designs.resize(1);
     // Short CHILD SA lifetimes make the SAs rekey several times before the first event.

@@ -10,6 +10,7 @@
 // flows leave each gateway in the same nanosecond every second.
 #include "runner.h"
 #include "scenario-loader.h"
+#include "shipped-scenario-results.h"
 #include "topology.h"
 
 #include <filesystem>
@@ -19,17 +20,6 @@ namespace tunnelsim
 {
 namespace
 {
-
-namespace fs = std::filesystem;
-
-Scenario
-LoadShipped(const std::string& name)
-{
-    const fs::path path = fs::path(TUNNELSIM_SOURCE_DIR) / "scenarios" / (name + ".json");
-    ScenarioLoadResult loaded = LoadScenarioFile(path.string());
-    EXPECT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
-    return loaded.Ok() ? *loaded.scenario : Scenario{};
-}
 
 /// Keep only the design named @p name.
 void
