@@ -346,7 +346,7 @@ ScenarioValidator::CheckLinks()
         if (link.prefix.length == 31)
         {
             // Seen in ns-3 3.37: the router on a /31 delivers packets for the second address
-            // to itself, as for a subnet broadcast, and answers IKE with port unreachable.
+            // to itself, as for a subnet broadcast, and returns ICMP port unreachable for IKE.
             m_errors.Add(pointer + "/prefix", rule::kUnsupportedPrefix,
                          fmt::format("{} is a /31 (RFC 3021), which ns-3 3.37 does not support: "
                                      "it takes the second address for the broadcast address; "

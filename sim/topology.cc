@@ -346,12 +346,13 @@ Topology::ConnectCounters()
                                     m_ipv4Drops["interface-queue-full"]++;
                                 }));
             }
-            // Point-to-point and CSMA devices fire MacTxDrop when their own queue is full.
+            // MacTxDrop: a full device queue, or on CSMA also a frame given up after too many
+            // backoffs.
             device->TraceConnectWithoutContext("MacTxDrop",
                                                ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
                                                    [this](ns3::Ptr<const ns3::Packet>)
                                                    {
-                                                       m_ipv4Drops["device-queue-full"]++;
+                                                       m_ipv4Drops["device-tx-drop"]++;
                                                    }));
         }
         // ARP drops a packet when the queue of an unresolved entry is full.

@@ -47,13 +47,11 @@
  *   protocols and no administrative distance).
  * - The router ID is chosen once, at initialization: the RouterId attribute, or else the
  *   highest interface address at that time.
- * - An LS sequence number that reaches MaxSequenceNumber is not wrapped (s12.1.6); at one
- *   origination per MinLSInterval that takes over 300 years of simulated time.
  * - A Hello that does not list this router gets this router's Hello in reply after
- *   HelloReplyDelay on every interface type (ScheduleHelloReply). RFC 2328 requires that
- *   reply only on NBMA networks (s9.5.1), and FRR and Quagga send it only there, so on
- *   point-to-point and broadcast links this model reaches 2-Way up to one HelloInterval
- *   sooner than they do when Hellos cross or the first ones are lost.
+ *   HelloReplyDelay on every interface type (ScheduleHelloReply). RFC 2328 asks for that
+ *   reply only on NBMA networks (s9.5.1), and FRR and Quagga send it only there. So on
+ *   point-to-point and broadcast links this model can reach 2-Way up to one HelloInterval
+ *   sooner than they do, when Hellos cross or the first ones are lost.
  * - No reassembly: ns-3 3.37 hands the raw socket each IPv4 fragment before reassembly, so
  *   an OSPF packet larger than the interface MTU is lost. Every fragment is dropped with
  *   reason "fragment".

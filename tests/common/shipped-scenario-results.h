@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace tunnelsim
 {
@@ -23,6 +24,23 @@ LoadShipped(const std::string& name)
     ScenarioLoadResult loaded = LoadScenarioFile(path.string());
     EXPECT_TRUE(loaded.Ok()) << loaded.FormatErrors(path.string());
     return loaded.Ok() ? *loaded.scenario : Scenario{};
+}
+
+/// Remove every design of @p scenario but the one named @p name; a missing design fails the
+/// calling test.
+inline void
+KeepOnlyDesign(Scenario& scenario, const std::string& name)
+{
+    std::vector<Design> selected;
+    for (const Design& design : scenario.designs)
+    {
+        if (design.name == name)
+        {
+            selected.push_back(design);
+        }
+    }
+    ASSERT_EQ(selected.size(), 1u) << "no single design " << name;
+    scenario.designs = selected;
 }
 
 /// Run scenarios/NAME.json on first use and keep its results for the rest of the program.
