@@ -27,6 +27,8 @@ VerdictText(Verdict verdict)
             return "REGRESSION";
         case Verdict::Added:
             return "added";
+        case Verdict::DifferentInput:
+            return "DIFFERENT INPUT";
     }
     return "unknown";
 }
@@ -122,6 +124,16 @@ class RowBuilder
         row.difference = baseline == result ? "" : "changed";
         row.verdict = baseline == result ? Verdict::Equal : Verdict::Regression;
         m_rows.push_back(std::move(row));
+    }
+
+    /// A run input (scenario, seed, sweep point): a difference makes the files incomparable.
+    void Input(const std::string& metric, const std::string& baseline, const std::string& result)
+    {
+        Exact(metric, baseline, result);
+        if (baseline != result)
+        {
+            m_rows.back().verdict = Verdict::DifferentInput;
+        }
     }
 
     void ExactNumber(const std::string& metric, const std::optional<double>& baseline,
@@ -372,11 +384,11 @@ CompareResults(const Results& baseline, const Results& result, const CompareTole
 {
     ComparisonReport report;
     RowBuilder file("", tolerances, report.rows);
-    file.Exact("scenario", baseline.scenario, result.scenario);
-    file.Count("seed", baseline.seed, result.seed);
-    file.Exact("sweep.parameter", baseline.sweep ? baseline.sweep->parameter : "null",
+    file.Input("scenario", baseline.scenario, result.scenario);
+    file.Input("seed", std::to_string(baseline.seed), std::to_string(result.seed));
+    file.Input("sweep.parameter", baseline.sweep ? baseline.sweep->parameter : "null",
                result.sweep ? result.sweep->parameter : "null");
-    file.Exact("sweep.value", baseline.sweep ? std::to_string(baseline.sweep->value) : "null",
+    file.Input("sweep.value", baseline.sweep ? std::to_string(baseline.sweep->value) : "null",
                result.sweep ? std::to_string(result.sweep->value) : "null");
 
     for (const DesignResults& design : baseline.designs)
@@ -458,6 +470,11 @@ FormatComparison(const ComparisonReport& report, bool showAll)
                         report.rows.size(), report.Count(Verdict::Equal),
                         report.Count(Verdict::WithinTolerance), report.Count(Verdict::Regression),
                         report.Count(Verdict::Added));
+    if (report.InputsDiffer())
+    {
+        text += "the files come from different inputs (scenario, seed or sweep point): their "
+                "other differences are not a change of the model\n";
+    }
     return text;
 }
 
@@ -483,6 +500,10 @@ RunCompare(const CompareOptions& options, std::ostream& out, std::ostream& err)
     ComparisonReport report
         = CompareResults(*baseline.results, *result.results, options.tolerances);
     out << FormatComparison(report, options.showAll);
+    if (report.InputsDiffer())
+    {
+        return kCompareExitDifferentInput;
+    }
     return report.Regressed() ? kCompareExitRegression : kCompareExitNoRegression;
 }
 
@@ -511,7 +532,8 @@ AddCompareSubcommand(CLI::App& app, CompareOptions& options)
     CLI::App* command = app.add_subcommand(
         "compare",
         "Compare a results file with a baseline metric by metric. Exit status: 0 no regression, "
-        "1 regression, 2 unreadable input.");
+        "1 regression, 2 unreadable input, 3 results of different inputs (scenario, seed or sweep "
+        "point).");
     command->add_option("baseline", options.baselinePath, "Baseline results JSON file")->required();
     command->add_option("results", options.resultsPath, "Results JSON file to check")->required();
     command

@@ -30,6 +30,8 @@ namespace tunnelsim
 constexpr int kCompareExitNoRegression = 0;
 constexpr int kCompareExitRegression = 1;
 constexpr int kCompareExitUnreadableInput = 2;
+/// The files come from different scenarios, seeds or sweep points, so nothing compares.
+constexpr int kCompareExitDifferentInput = 3;
 
 /// Default tolerances: a time may differ by 10% or 10 ms, whichever is larger, and a rate
 /// by 5%. Runs are deterministic, so these absorb only deliberate model changes.
@@ -66,7 +68,8 @@ enum class Verdict : uint8_t
     Equal,
     WithinTolerance,
     Regression,
-    Added, ///< only in the results file: reported, not a regression
+    Added,          ///< only in the results file: reported, not a regression
+    DifferentInput, ///< scenario, seed or sweep point differ: the files are not comparable
 };
 
 /** One row of the comparison table. Values are already formatted for printing. */
@@ -88,6 +91,8 @@ struct ComparisonReport
     size_t Count(Verdict verdict) const;
 
     bool Regressed() const { return Count(Verdict::Regression) > 0; }
+
+    bool InputsDiffer() const { return Count(Verdict::DifferentInput) > 0; }
 };
 
 /** Compare every metric of @p result against @p baseline. */

@@ -291,14 +291,29 @@ TEST(CompareResults, CryptoEngineRemovedFails)
     EXPECT_EQ(row->verdict, Verdict::Regression);
 }
 
-TEST(CompareResults, ScenarioMismatchFails)
+TEST(CompareResults, ScenarioMismatchIsDifferentInput)
 {
     Results result = MakeBaseline();
     result.scenario = "one-subnet";
     ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
     const MetricComparison* row = FindRow(report, "", "scenario");
     ASSERT_NE(row, nullptr);
-    EXPECT_EQ(row->verdict, Verdict::Regression);
+    EXPECT_EQ(row->verdict, Verdict::DifferentInput);
+    EXPECT_TRUE(report.InputsDiffer());
+    EXPECT_FALSE(report.Regressed());
+}
+
+TEST(CompareResults, SeedMismatchIsDifferentInput)
+{
+    Results result = MakeBaseline();
+    result.seed = 2;
+    ComparisonReport report = CompareWithDefaults(MakeBaseline(), result);
+    const MetricComparison* row = FindRow(report, "", "seed");
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->verdict, Verdict::DifferentInput);
+    EXPECT_EQ(row->baseline, "1");
+    EXPECT_EQ(row->result, "2");
+    EXPECT_TRUE(report.InputsDiffer());
 }
 
 TEST(CompareResults, EventCountChangeFails)
@@ -462,6 +477,18 @@ TEST_F(RunCompareTest, RegressionExitOne)
                   Write("b.json", SerializeResults(result))),
               kCompareExitRegression);
     EXPECT_NE(m_out.str().find("routes.total"), std::string::npos) << m_out.str();
+}
+
+TEST_F(RunCompareTest, DifferentSeedExitThree)
+{
+    Results result = MakeBaseline();
+    result.seed = 7;
+    result.designs[1].routes.total = 5; // a regression too: the input mismatch wins
+    EXPECT_EQ(Run(Write("a.json", SerializeResults(MakeBaseline())),
+                  Write("b.json", SerializeResults(result))),
+              kCompareExitDifferentInput);
+    EXPECT_NE(m_out.str().find("DIFFERENT INPUT"), std::string::npos) << m_out.str();
+    EXPECT_NE(m_out.str().find("different inputs"), std::string::npos) << m_out.str();
 }
 
 TEST_F(RunCompareTest, MissingFileExitTwo)
