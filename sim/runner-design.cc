@@ -37,32 +37,6 @@ SortedEventTimes(const Scenario& scenario)
     return times;
 }
 
-/**
- * The esp_sa file of @p sas. SAs whose suite Wireshark 4.0 cannot decode (ChaCha20-Poly1305)
- * are left out and named in a comment line, so the rest of the capture still decrypts.
- */
-std::string
-FormatWiresharkSas(const std::vector<EspSaFileEntry>& sas)
-{
-    std::vector<EspSaFileEntry> supported;
-    std::string leftOut;
-    for (const EspSaFileEntry& sa : sas)
-    {
-        try
-        {
-            FormatEspSaFile({sa});
-            supported.push_back(sa);
-        }
-        catch (const std::invalid_argument&)
-        {
-            leftOut += fmt::format("# left out: SPI 0x{:08x} ({}), which Wireshark 4.0 cannot "
-                                   "decode\n",
-                                   sa.spi, sa.suite.Name());
-        }
-    }
-    return FormatEspSaFile(supported) + leftOut;
-}
-
 } // namespace
 
 DesignRun::DesignRun(const Scenario& scenario, size_t designIndex, const RunOutputs& outputs)
@@ -290,7 +264,7 @@ DesignRun::Run()
     {
         const std::filesystem::path path = std::filesystem::path(m_outputs.pcapDirectory)
                                            / (m_outputs.pcapFilePrefix + m_design.name + ".esp_sa");
-        const ResultsIoStatus written = WriteFileAtomically(path.string(), FormatWiresharkSas(sas));
+        const ResultsIoStatus written = WriteFileAtomically(path.string(), FormatEspSaFile(sas));
         if (!written.Ok())
         {
             throw RunError("design \"" + m_design.name + "\": cannot write " + path.string() + ": "

@@ -2,6 +2,7 @@
 
 #include "ipv4-header.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -27,6 +28,9 @@ constexpr std::string_view kAnyAddress = "*";
 constexpr size_t kMaxSpiHexDigits = 8;
 /// AES-192 key, bytes: Wireshark accepts it, tunnelsim has no AES-192 suite.
 constexpr size_t kAes192KeySize = 24;
+/// Encryption column value for ChaCha20-Poly1305, as the esp_sa menu of Wireshark releases
+/// that decrypt it names it. Wireshark 4.0 has no such entry.
+constexpr std::string_view kChaChaCipherName = "ChaCha20 with Poly1305 [RFC7634]";
 
 /// Reason a line was rejected; the caller adds the line number.
 struct LineError
@@ -265,8 +269,20 @@ ParseCipher(const std::string& name, size_t keySize, EspCipher& out)
         return LineError{KeyLengthError("encryption", name, keySize,
                                         "20 (AES-128 + 4-byte salt) or 36 (AES-256 + salt)")};
     }
+    if (name == kChaChaCipherName)
+    {
+        // RFC 7634 s2: a 256-bit key followed by a 4-byte salt.
+        const EspSuite chacha{EspCipher::ChaCha20Poly1305, EspIntegrity::None};
+        if (keySize != chacha.EncryptionKeySize())
+        {
+            return LineError{KeyLengthError("encryption", name, keySize,
+                                            "36 (ChaCha20 key + 4-byte salt)")};
+        }
+        out = EspCipher::ChaCha20Poly1305;
+        return std::nullopt;
+    }
     return LineError{"unknown encryption algorithm " + Quote(name) + ": expected " + Quote(null)
-                     + ", " + Quote(cbc) + " or " + Quote(gcm)};
+                     + ", " + Quote(cbc) + ", " + Quote(gcm) + " or " + Quote(kChaChaCipherName)};
 }
 
 std::optional<LineError>
@@ -301,8 +317,8 @@ CheckSuite(const EspSuite& suite)
 {
     if (suite.IsCombined() && suite.integrity != EspIntegrity::None)
     {
-        return LineError{"AES-GCM carries its own ICV: the authentication algorithm must be "
-                         "\"NULL\""};
+        return LineError{"AES-GCM and ChaCha20-Poly1305 carry their own ICV: the "
+                         "authentication algorithm must be \"NULL\""};
     }
     if (suite.cipher == EspCipher::Null && suite.integrity == EspIntegrity::None)
     {
@@ -358,6 +374,13 @@ ParseLine(std::string_view line, EspSaFileEntry& entry)
     entry.encryptionKey = std::move(encryptionKey);
     entry.integrityKey = std::move(integrityKey);
     return std::nullopt;
+}
+
+/// Return whether Wireshark 4.0 lacks the SA's cipher, so the SA is written as a comment.
+bool
+NeedsTunnelsimOnlyLine(const EspSaFileEntry& entry)
+{
+    return entry.suite.cipher == EspCipher::ChaCha20Poly1305;
 }
 
 std::string
@@ -439,8 +462,17 @@ ParseEspSaFile(std::string_view text)
         start = end + 1;
         ++lineNumber;
 
-        const size_t first = line.find_first_not_of(" \t\r");
-        if (first == std::string_view::npos || line[first] == '#')
+        size_t first = line.find_first_not_of(" \t\r");
+        if (first != std::string_view::npos
+            && line.substr(first, kTunnelsimOnlyPrefix.size()) == kTunnelsimOnlyPrefix)
+        {
+            first = line.find_first_not_of(" \t\r", first + kTunnelsimOnlyPrefix.size());
+        }
+        else if (first != std::string_view::npos && line[first] == '#')
+        {
+            continue;
+        }
+        if (first == std::string_view::npos)
         {
             continue;
         }
@@ -493,13 +525,16 @@ std::string
 FormatEspSaFile(const std::vector<EspSaFileEntry>& entries)
 {
     std::string out = "# Wireshark esp_sa table (ESP preferences), one SA per line.\n";
+    if (std::any_of(entries.begin(), entries.end(), NeedsTunnelsimOnlyLine))
+    {
+        out += "# Lines starting with \"" + std::string(kTunnelsimOnlyPrefix)
+               + "\" hold SAs that Wireshark 4.0 cannot decrypt; simrun decode reads them.\n";
+    }
     for (const EspSaFileEntry& entry : entries)
     {
-        const std::string_view cipher = WiresharkCipherName(entry.suite.cipher);
-        if (cipher.empty())
-        {
-            throw std::invalid_argument("Wireshark 4.0 cannot decrypt " + entry.suite.Name());
-        }
+        const bool tunnelsimOnly = NeedsTunnelsimOnlyLine(entry);
+        const std::string_view cipher
+            = tunnelsimOnly ? kChaChaCipherName : WiresharkCipherName(entry.suite.cipher);
         const std::array<std::string, kEspSaFileFieldCount> fields = {
             std::string(kProtocolIpv4),
             FormatAddress(entry.source),
@@ -522,7 +557,7 @@ FormatEspSaFile(const std::vector<EspSaFileEntry>& entries)
             throw std::invalid_argument("cannot write SA " + FormatSpi(entry.spi) + ": "
                                         + error->message);
         }
-        out += line + "\n";
+        out += (tunnelsimOnly ? std::string(kTunnelsimOnlyPrefix) : std::string()) + line + "\n";
     }
     return out;
 }

@@ -10,14 +10,18 @@
  * encryption key, authentication algorithm, authentication key. Lines starting with '#'
  * are comments. Algorithm names are the menu strings of Wireshark 4.0.
  *
+ * Wireshark 4.0 cannot decrypt ChaCha20-Poly1305 (RFC 7634), so tunnelsim writes those SAs
+ * as comment lines that start with kTunnelsimOnlyPrefix and name the cipher
+ * "ChaCha20 with Poly1305 [RFC7634]". Wireshark skips them; ParseEspSaFile reads them.
+ *
  * Limitations:
  * - IPv4 only; an "IPv6" line is rejected.
  * - Addresses are "*" or a full dotted quad; Wireshark's partial wildcards ("10.1.*.*")
  *   and SPI wildcards are rejected.
  * - Keys must be 0x-hex; Wireshark's plain ASCII keys are rejected.
  * - Only the suites tunnelsim implements: AES-CBC 128/256 and NULL with HMAC-SHA-1-96 or
- *   HMAC-SHA-256-128, AES-GCM-16 128/256. The file has no column for extended sequence
- *   numbers, so every entry has them off.
+ *   HMAC-SHA-256-128, AES-GCM-16 128/256, ChaCha20-Poly1305. The file has no column for
+ *   extended sequence numbers, so every entry has them off.
  */
 #ifndef TUNNELSIM_CODEC_ESP_SA_FILE_H
 #define TUNNELSIM_CODEC_ESP_SA_FILE_H
@@ -38,6 +42,9 @@ namespace tunnelsim
 
 /// Fields on each esp_sa line (Wireshark 4.0 epan/dissectors/packet-ipsec.c, esp_uat_flds).
 constexpr size_t kEspSaFileFieldCount = 8;
+
+/// Start of a comment line that holds an SA Wireshark 4.0 cannot decrypt.
+constexpr std::string_view kTunnelsimOnlyPrefix = "#tunnelsim-only:";
 
 /** One SA of the esp_sa table. */
 struct EspSaFileEntry
@@ -96,9 +103,9 @@ EspSaFileResult ParseEspSaFile(std::string_view text);
 EspSaFileResult ReadEspSaFile(const std::string& path);
 
 /**
- * Format @p entries as an esp_sa file that Wireshark 4.0 loads. Throws std::invalid_argument
- * for a suite that Wireshark 4.0 cannot decode (ChaCha20-Poly1305) or that ParseEspSaFile
- * rejects, so a written file always reads back.
+ * Format @p entries as an esp_sa file that Wireshark 4.0 loads, ChaCha20-Poly1305 SAs as
+ * kTunnelsimOnlyPrefix lines. Throws std::invalid_argument for an entry that ParseEspSaFile
+ * rejects (a key length that does not fit the suite), so a written file always reads back.
  */
 std::string FormatEspSaFile(const std::vector<EspSaFileEntry>& entries);
 

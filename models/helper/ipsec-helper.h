@@ -149,9 +149,9 @@ class IpsecHelper
     /// Every SA this helper created, as esp_sa entries (one per SPI, with its addresses).
     const std::vector<EspSaFileEntry>& GetWiresharkSaEntries() const;
     /**
-     * Write every SA this helper created as a Wireshark 4.0 esp_sa file. Throws
-     * std::invalid_argument when a suite is one Wireshark cannot decode, and
-     * std::runtime_error when the file cannot be written.
+     * Write every SA this helper created as a Wireshark 4.0 esp_sa file (ChaCha20-Poly1305
+     * SAs as comment lines that only simrun decode reads). Throws std::runtime_error when
+     * the file cannot be written.
      */
     void WriteWiresharkSaFile(const std::string& path) const;
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -276,16 +277,12 @@ TEST(EspSaFileWrite, ExactLine)
     EXPECT_EQ(text[0], '#');
 }
 
-TEST(EspSaFileWrite, EveryWiresharkSuiteReadsBack)
+TEST(EspSaFileWrite, EverySuiteReadsBack)
 {
     std::vector<EspSaFileEntry> entries;
     uint32_t spi = 0x100;
     for (const EspSuite& suite : AllEspSuites())
     {
-        if (suite.cipher == EspCipher::ChaCha20Poly1305)
-        {
-            continue;
-        }
         EspSaConfig config;
         config.spi = spi++;
         config.suite = suite;
@@ -294,7 +291,7 @@ TEST(EspSaFileWrite, EveryWiresharkSuiteReadsBack)
         entries.push_back(
             EspSaFileEntry::FromConfig(config, Address("203.0.113.1"), Address("203.0.113.2")));
     }
-    ASSERT_EQ(entries.size(), 8u);
+    ASSERT_EQ(entries.size(), 9u);
     const auto result = ParseEspSaFile(FormatEspSaFile(entries));
     ASSERT_TRUE(result.Ok()) << result.error->ToString();
     ASSERT_EQ(result.entries.size(), entries.size());
@@ -310,13 +307,45 @@ TEST(EspSaFileWrite, EveryWiresharkSuiteReadsBack)
     }
 }
 
-TEST(EspSaFileWrite, ChaChaRejected)
+TEST(EspSaFileWrite, ChaChaWrittenAsComment)
 {
     EspSaFileEntry entry;
-    entry.spi = 1;
+    entry.spi = 0x1001;
+    entry.source = Address("192.0.2.1");
+    entry.destination = Address("198.51.100.1");
     entry.suite = {EspCipher::ChaCha20Poly1305, EspIntegrity::None};
     entry.encryptionKey.assign(entry.suite.EncryptionKeySize(), 0x11);
-    EXPECT_THROW(FormatEspSaFile({entry}), std::invalid_argument);
+    const std::string text = FormatEspSaFile({entry});
+
+    // Wireshark 4.0 reads only uncommented lines, and this one must be a comment for it.
+    const std::string expected
+        = "#tunnelsim-only:\"IPv4\",\"192.0.2.1\",\"198.51.100.1\",\"0x00001001\","
+          "\"ChaCha20 with Poly1305 [RFC7634]\",\"0x"
+          + std::string(72, '1') + "\",\"NULL\",\"\"\n";
+    ASSERT_GE(text.size(), expected.size());
+    EXPECT_EQ(text.substr(text.size() - expected.size()), expected);
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+    {
+        EXPECT_EQ(line.substr(0, 1), "#") << line;
+    }
+
+    const auto result = ParseEspSaFile(text);
+    ASSERT_TRUE(result.Ok()) << result.error->ToString();
+    ASSERT_EQ(result.entries.size(), 1u);
+    EXPECT_EQ(result.entries[0].suite, entry.suite);
+    EXPECT_EQ(result.entries[0].encryptionKey, entry.encryptionKey);
+}
+
+TEST(EspSaFileRead, ChaChaKeyLengthChecked)
+{
+    const auto result = ParseEspSaFile(
+        "\"IPv4\",\"*\",\"*\",\"0x1\",\"ChaCha20 with Poly1305 [RFC7634]\",\"0x"
+        + std::string(64, 'a') + "\",\"NULL\",\"\"\n");
+    ASSERT_FALSE(result.Ok());
+    EXPECT_EQ(result.error->line, 1u);
+    EXPECT_NE(result.error->message.find("36 (ChaCha20 key + 4-byte salt)"), std::string::npos)
+        << result.error->message;
 }
 
 TEST(EspSaFileWrite, WrongKeyLengthRejected)
