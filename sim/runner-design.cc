@@ -258,6 +258,7 @@ DesignRun::Run()
         *m_outputs.progress << '\r' << std::string(m_progressWidth, ' ') << '\r' << std::flush;
     }
 
+    m_topology->CloseWanPcap();
     DesignResults results = Collect();
     const std::vector<EspSaFileEntry> sas = m_network->WiresharkSaEntries();
     if (!m_outputs.pcapDirectory.empty())

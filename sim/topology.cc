@@ -11,6 +11,7 @@
 #include "ns3/names.h"
 #include "ns3/net-device-queue-interface.h"
 #include "ns3/point-to-point-helper.h"
+#include "ns3/trace-helper.h"
 #include "ns3/pointer.h"
 #include "ns3/queue-disc.h"
 #include "ns3/traffic-control-helper.h"
@@ -508,15 +509,30 @@ Topology::SetLanUp(const Ipv4Prefix& prefix, bool up)
 }
 
 void
-Topology::EnableWanPcap(const std::string& directory, const std::string& prefix) const
+Topology::EnableWanPcap(const std::string& directory, const std::string& prefix)
 {
-    ns3::PointToPointHelper p2p;
+    ns3::PcapHelper pcap;
     for (const TopologyLink& link : m_links)
     {
         const std::string path
             = (std::filesystem::path(directory) / (prefix + link.name + ".pcap")).string();
-        p2p.EnablePcap(path, link.ends[0].device, false, true);
+        // The same file PointToPointHelper::EnablePcap writes (PPP link type, the device's
+        // non-promiscuous Sniffer trace), kept here so that CloseWanPcap can complete it.
+        ns3::Ptr<ns3::PcapFileWrapper> file
+            = pcap.CreateFile(path, std::ios::out, ns3::PcapHelper::DLT_PPP);
+        pcap.HookDefaultSink<ns3::NetDevice>(link.ends[0].device, "Sniffer", file);
+        m_pcapFiles.push_back(file);
     }
+}
+
+void
+Topology::CloseWanPcap()
+{
+    for (const ns3::Ptr<ns3::PcapFileWrapper>& file : m_pcapFiles)
+    {
+        file->Close();
+    }
+    m_pcapFiles.clear();
 }
 
 std::map<std::string, uint64_t>

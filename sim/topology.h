@@ -30,6 +30,7 @@
 #include "ns3/ipv4-routing-helper.h"
 #include "ns3/net-device.h"
 #include "ns3/node.h"
+#include "ns3/pcap-file-wrapper.h"
 #include "ns3/ptr.h"
 #include "scenario.h"
 #include "topology-link.h"
@@ -127,8 +128,14 @@ class Topology
     void SetLanUp(const Ipv4Prefix& prefix, bool up);
 
     /// Write a pcap file of every WAN link, captured at its first endpoint, to
-    /// "<directory>/<prefix><link>.pcap".
-    void EnableWanPcap(const std::string& directory, const std::string& prefix) const;
+    /// "<directory>/<prefix><link>.pcap". CloseWanPcap completes the files.
+    void EnableWanPcap(const std::string& directory, const std::string& prefix);
+    /**
+     * Flush and close the files EnableWanPcap opened. ns-3 closes a capture only when its
+     * device is destroyed, and the devices of a finished run are not always destroyed, so
+     * without this the files would end wherever their buffers were last written.
+     */
+    void CloseWanPcap();
 
     /// IPv4 and link drops so far, by reason ("ipv4-no-route", "link-down", ...).
     std::map<std::string, uint64_t> GetDropCounts() const;
@@ -171,6 +178,7 @@ class Topology
     /// Path MTU from each gateway (site order) to each WAN link (scenario order), bytes.
     std::vector<std::vector<uint32_t>> m_pathMtu;
     std::map<std::string, uint64_t> m_ipv4Drops;
+    std::vector<ns3::Ptr<ns3::PcapFileWrapper>> m_pcapFiles;
     uint64_t m_wanBytesSent = 0;
     int64_t m_nextStream = 0;
 };

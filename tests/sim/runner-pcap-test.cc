@@ -7,6 +7,7 @@
 //   10.1.1.0/24 --- gw-a ==a-isp== isp ==b-isp== gw-b --- 10.2.2.0/24
 //                        (both WAN links captured)
 #include "decode.h"
+#include "pcap-capture.h"
 #include "runner.h"
 #include "scenario-loader.h"
 #include "shipped-scenario-results.h"
@@ -136,6 +137,28 @@ TEST_F(RunnerPcapTest, TsharkVerifiesEveryEspFrame)
             EXPECT_GT(verdicts.frames, 0u) << where;
             EXPECT_EQ(verdicts.icvGood, verdicts.frames) << where;
             EXPECT_EQ(verdicts.decrypted, verdicts.frames) << where;
+        }
+    }
+}
+
+TEST_F(RunnerPcapTest, CapturesRunToTheEnd)
+{
+    const Results results = RunWithCaptures();
+    ASSERT_TRUE(m_scenario.traffic.probes.has_value());
+    // Probes cross every WAN link each interval, so the last record is in the last interval.
+    const double lastIntervalS = m_scenario.durationS - m_scenario.traffic.probes->intervalS;
+
+    for (const DesignResults& design : results.designs)
+    {
+        for (const WanLink& link : m_scenario.links)
+        {
+            const fs::path path = PcapDirectory() / (design.name + "-" + link.name + ".pcap");
+            const std::string where = design.name + " " + link.name;
+            const CaptureReadResult read = ReadCapture(path.string());
+            ASSERT_TRUE(read.Ok()) << where << ": " << read.error->ToString();
+            ASSERT_FALSE(read.capture.records.empty()) << where;
+            const CaptureRecord& last = read.capture.records.back();
+            EXPECT_GE(last.seconds + last.subseconds * 1e-6, lastIntervalS) << where;
         }
     }
 }
