@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fmt/format.h>
 #include <iostream>
 #include <ostream>
 #include <unistd.h>
@@ -70,8 +71,24 @@ AddScenarioOptions(CLI::App& app, ScenarioRunOptions& options)
     app.add_option("--out", options.outDirectory,
                    "Directory for the results file <scenario name>.json")
         ->capture_default_str();
+    // CLI::Range reports "abc" as out of range, so this validator states what a seed must be.
+    CLI::Validator seedRange(
+        [](std::string& text)
+        {
+            uint64_t value = 0;
+            const bool digits
+                = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+            if (digits && CLI::detail::lexical_cast(text, value) && value >= 1
+                && value <= kMaxScenarioSeed)
+            {
+                return std::string();
+            }
+            return fmt::format("must be a whole number from 1 to {}, got {}", kMaxScenarioSeed,
+                               text);
+        },
+        "SEED");
     app.add_option("--seed", options.seed, "Seed that replaces the scenario's own")
-        ->check(CLI::Range(1u, kMaxScenarioSeed));
+        ->check(seedRange);
     app.add_option("--pcap", options.pcapDirectory,
                    "Directory for pcaps of the WAN links and a Wireshark esp_sa file per design");
     app.add_flag("--walk", options.walk, "Print the journey of one probe through each design");

@@ -52,6 +52,7 @@ constexpr std::string_view kUnsupportedPrefix = "unsupported-prefix";
 constexpr std::string_view kUnmodelled = "unmodelled";
 constexpr std::string_view kRateTooHigh = "rate-too-high";
 constexpr std::string_view kFileNameCollision = "file-name-collision";
+constexpr std::string_view kTooLateToMeasure = "too-late-to-measure";
 } // namespace rule
 
 struct ScenarioError

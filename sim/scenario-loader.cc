@@ -159,6 +159,9 @@ constexpr double kMinProbeIntervalS = 0.001;
 /// Largest UDP flow rate, in bits per second: the rate of the host's LAN (kLanRateBps),
 /// which is as fast as a host can send.
 constexpr uint64_t kMaxFlowRateBps = kLanRateBps;
+/// Largest WAN link rate, in bits per second (10 Tb/s). In ns-3 3.37 a rate near 2^64 b/s
+/// gave a link that carried nothing, and 10 Tb/s is above any WAN link a scenario needs.
+constexpr uint64_t kMaxLinkRateBps = 10000000000000;
 
 /// Seconds from a value given in milliseconds.
 constexpr double kSecondsPerMillisecond = 1e-3;
@@ -585,8 +588,7 @@ ScenarioReader::ReadLink(const JsonField& field, WanLink& link)
     {
         CheckUnicastPrefix(prefix, link.prefix);
     }
-    object.Required("rate_bps", "100000000")
-        .Integer<uint64_t>(1, std::numeric_limits<uint64_t>::max(), link.rateBps);
+    object.Required("rate_bps", "100000000").Integer<uint64_t>(1, kMaxLinkRateBps, link.rateBps);
     double delayMs = 0;
     if (object.Required("delay_ms", "5").Number({0, 60000}, delayMs))
     {

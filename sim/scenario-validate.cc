@@ -140,6 +140,8 @@ class ScenarioValidator
     void CheckFlow(const std::string& pointer, uint32_t from, uint32_t to, double start,
                    double stop);
     void CheckEvents();
+    /// A change in the last probe interval of the run leaves reachability unmeasured.
+    void CheckProbeAfterEvent(const std::string& pointer, const ScenarioEvent& event);
     void CheckSweep();
 
     /// Site index of the gateway named @p name, if any.
@@ -771,7 +773,9 @@ ScenarioValidator::CheckCaptureNames()
             const std::string file
                 = m_scenario.designs[d].name + "-" + m_scenario.links[k].name + ".pcap";
             auto [entry, inserted] = seen.emplace(file, std::make_pair(d, k));
-            if (!inserted && entry->second.first != d)
+            // Two designs of one name are a duplicate-name error already.
+            if (!inserted && entry->second.first != d
+                && m_scenario.designs[entry->second.first].name != m_scenario.designs[d].name)
             {
                 const Design& other = m_scenario.designs[entry->second.first];
                 m_errors.Add(fmt::format("/designs/{}/name", d), rule::kFileNameCollision,
@@ -972,11 +976,17 @@ ScenarioValidator::CheckFlow(const std::string& pointer, uint32_t from, uint32_t
     if (fromSite != m_hostSite.end() && toSite != m_hostSite.end()
         && fromSite->second == toSite->second)
     {
+        // A host of another site is a valid destination.
+        const auto other = std::find_if(m_hostSite.begin(), m_hostSite.end(),
+                                        [&fromSite](const auto& host)
+                                        {
+                                            return host.second != fromSite->second;
+                                        });
         m_errors.Add(pointer + "/to", rule::kInvalidValue,
                      fmt::format("{} and {} are both in site {}; a flow must cross a tunnel",
                                  Quote(Ipv4ToString(from)), Quote(Ipv4ToString(to)),
                                  Quote(m_scenario.sites[fromSite->second].name)),
-                     "");
+                     other == m_hostSite.end() ? std::string() : Quote(Ipv4ToString(other->first)));
     }
 
     if (stop <= start)
@@ -1035,6 +1045,34 @@ ScenarioValidator::CheckTraffic()
 }
 
 void
+ScenarioValidator::CheckProbeAfterEvent(const std::string& pointer, const ScenarioEvent& event)
+{
+    // Reachability at the end counts the probes delivered after the last change, so a
+    // change needs a probe interval after it: one that leaves none reports every pair down.
+    const std::optional<ProbeTraffic>& probes = m_scenario.traffic.probes;
+    if (!probes)
+    {
+        return;
+    }
+    const auto* restart = std::get_if<GatewayRestartEvent>(&event.action);
+    const double changeEndS = event.atS + (restart ? restart->downS : 0);
+    const double latestS = m_scenario.durationS - probes->intervalS;
+    if (changeEndS <= latestS || changeEndS > m_scenario.durationS)
+    {
+        return;
+    }
+    const std::string change = restart ? fmt::format("the gateway comes back at {} s", changeEndS)
+                                       : fmt::format("the event is at {} s", changeEndS);
+    m_errors.Add(restart ? pointer + "/down_s" : pointer + "/at_s", rule::kTooLateToMeasure,
+                 fmt::format("{}, less than one probe interval ({} s) before the end of the run "
+                             "(duration_s {}), so no probe could measure reachability after it; "
+                             "move it earlier or lengthen the run",
+                             change, probes->intervalS, m_scenario.durationS),
+                 fmt::format("{}", std::max(0.0, (restart ? latestS - event.atS : latestS)
+                                                     - probes->intervalS)));
+}
+
+void
 ScenarioValidator::CheckEvents()
 {
     // Replay the events in time order (file order for equal times) to check each one against
@@ -1073,6 +1111,10 @@ ScenarioValidator::CheckEvents()
                                      m_scenario.durationS),
                          midRun);
         }
+        else
+        {
+            CheckProbeAfterEvent(pointer, event);
+        }
 
         if (const auto* down = std::get_if<LinkDownEvent>(&event.action))
         {
@@ -1087,7 +1129,8 @@ ScenarioValidator::CheckEvents()
                 m_errors.Add(
                     pointer, rule::kEventState,
                     fmt::format("link {} is already down at {} s", Quote(down->link), event.atS),
-                    "");
+                    fmt::format(R"({{"at_s": {}, "type": "link-up", "link": {}}})", event.atS,
+                                Quote(down->link)));
             }
         }
         else if (const auto* up = std::get_if<LinkUpEvent>(&event.action))
@@ -1104,7 +1147,8 @@ ScenarioValidator::CheckEvents()
                     pointer, rule::kEventState,
                     fmt::format("link {} is up at {} s: link-up needs an earlier link-down",
                                 Quote(up->link), event.atS),
-                    "");
+                    fmt::format(R"({{"at_s": {}, "type": "link-down", "link": {}}})", event.atS,
+                                Quote(up->link)));
             }
         }
         else if (const auto* add = std::get_if<SubnetAddEvent>(&event.action))
@@ -1137,10 +1181,14 @@ ScenarioValidator::CheckEvents()
             else if (subnets[site->second].erase({remove->prefix.network, remove->prefix.length})
                      == 0)
             {
+                const auto& present = subnets[site->second];
                 m_errors.Add(pointer + "/prefix", rule::kEventState,
                              fmt::format("site {} has no subnet {} at {} s to remove",
                                          Quote(remove->site), remove->prefix.ToString(), event.atS),
-                             "");
+                             present.empty()
+                                 ? std::string()
+                                 : Quote(Ipv4Prefix{present.begin()->first, present.begin()->second}
+                                             .ToString()));
             }
         }
         else if (const auto* restart = std::get_if<GatewayRestartEvent>(&event.action))
@@ -1169,7 +1217,10 @@ ScenarioValidator::CheckEvents()
                              fmt::format("gateway {} is still down from an earlier restart until "
                                          "{} s",
                                          Quote(restart->gateway), previous->second),
-                             "");
+                             fmt::format(R"({{"at_s": {}, "type": "gateway-restart", )"
+                                         R"("gateway": {}, "down_s": {}}})",
+                                         previous->second, Quote(restart->gateway),
+                                         restart->downS));
             }
             restartEnds[restart->gateway] = event.atS + restart->downS;
         }

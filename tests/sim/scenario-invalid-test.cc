@@ -241,7 +241,7 @@ const InvalidCase kCases[] = {
      "/wan/links/0/endpoints", "invalid-value", ""},
     {"flow inside one site",
      R"([{"op": "replace", "path": "/traffic/udp_cbr/0/to", "value": "10.1.5.2"}])",
-     "/traffic/udp_cbr/0/to", "invalid-value", ""},
+     "/traffic/udp_cbr/0/to", "invalid-value", "\"10.2.0.11\""},
     {"tunnel inside one site",
      R"([{"op": "add", "path": "/designs/1/tunnels", "value": [{"name": "t", "endpoints": [{"gateway": "gw-a", "link": "a-isp"}, {"gateway": "gw-a", "link": "a-isp"}]}]}])",
      "/designs/1/tunnels/0/endpoints", "invalid-value", ""},
@@ -263,6 +263,10 @@ const InvalidCase kCases[] = {
          {"op": "add", "path": "/designs/0/tunnels", "value": [{"name": "a-b", "endpoints": [{"gateway": "gw-a", "link": "a-isp"}, {"gateway": "gw-b", "link": "b-isp"}]}, {"name": "b-c", "endpoints": [{"gateway": "gw-b", "link": "b-isp"}, {"gateway": "gw-c", "link": "c-isp"}]}]}])",
      "/designs/0/tunnels", "sites-unreachable", ""},
 
+    {"link rate above 10 Tb/s",
+     R"([{"op": "replace", "path": "/wan/links/0/rate_bps", "value": 18446744073709551615}])",
+     "/wan/links/0/rate_bps", "out-of-range", "100000000"},
+
     // Times and event order.
     {"event after end", R"([{"op": "replace", "path": "/events/0/at_s", "value": 61}])",
      "/events/0/at_s", "time-outside-run", "30"},
@@ -278,17 +282,26 @@ const InvalidCase kCases[] = {
      "/traffic/udp_cbr/0/stop_s", "out-of-range", ""},
     {"probes start after end", R"([{"op": "add", "path": "/traffic/probes/start_s", "value": 60}])",
      "/traffic/probes/start_s", "time-outside-run", ""},
+    {"event in last probe interval",
+     R"([{"op": "replace", "path": "/events/3/at_s", "value": 54.5}])", "/events/3/down_s",
+     "too-late-to-measure", "3.5"},
+    {"event at the end", R"([{"op": "replace", "path": "/events/2/at_s", "value": 60}])",
+     "/events/2/at_s", "too-late-to-measure", "58"},
+    {"restart back in last probe interval",
+     R"([{"op": "replace", "path": "/events/3/down_s", "value": 14.5}])", "/events/3/down_s",
+     "too-late-to-measure", "13"},
     {"link up while up", R"([{"op": "remove", "path": "/events/0"}])", "/events/0", "event-state",
-     ""},
+     R"({"at_s": 30, "type": "link-down", "link": "a-isp"})"},
     {"link down twice",
      R"([{"op": "add", "path": "/events/-", "value": {"at_s": 25, "type": "link-down", "link": "a-isp"}}])",
-     "/events/4", "event-state", ""},
+     "/events/4", "event-state", R"({"at_s": 25, "type": "link-up", "link": "a-isp"})"},
     {"remove absent subnet",
      R"([{"op": "add", "path": "/events/-", "value": {"at_s": 10, "type": "subnet-remove", "site": "branch-a", "prefix": "10.1.9.0/24"}}])",
-     "/events/4/prefix", "event-state", ""},
+     "/events/4/prefix", "event-state", "\"10.1.1.0/24\""},
     {"restart while down",
      R"([{"op": "add", "path": "/events/-", "value": {"at_s": 46, "type": "gateway-restart", "gateway": "gw-b", "down_s": 1}}])",
-     "/events/4", "event-state", ""},
+     "/events/4", "event-state",
+     R"({"at_s": 50, "type": "gateway-restart", "gateway": "gw-b", "down_s": 1})"},
     {"event key of other type", R"([{"op": "add", "path": "/events/0/site", "value": "branch-a"}])",
      "/events/0/site", "unknown-key", ""},
 
@@ -483,6 +496,21 @@ TEST(InvalidScenarios, SemanticErrorsCollected)
                                 }))
             << rule;
     }
+}
+
+TEST(InvalidScenarios, DuplicateDesignNameReportedOnce)
+{
+    std::vector<ScenarioError> errors
+        = LoadPatched(R"([{"op": "replace", "path": "/designs/1/name", "value": "policy"}])");
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].rule, "duplicate-name");
+}
+
+TEST(InvalidScenarios, EventJustBeforeLastIntervalAccepted)
+{
+    // The last probe interval starts at 59 s: a restart that ends at 58.9 s has a probe after it.
+    EXPECT_TRUE(
+        LoadPatched(R"([{"op": "replace", "path": "/events/3/at_s", "value": 53.9}])").empty());
 }
 
 TEST(InvalidScenarios, SweepErrorNamesRun)
