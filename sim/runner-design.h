@@ -59,7 +59,10 @@ class DesignRun
         ns3::Ptr<ns3::Application> sink;
         double startS = 0;
         double stopS = 0;
-        /// Arrival time of the flow's latest packet, seconds; shared with the sink's trace.
+        /// Arrival times of the flow's first and latest packets, seconds; shared with the
+        /// sink's trace. Unset until a packet arrives.
+        std::shared_ptr<std::optional<double>> firstArrivalS
+            = std::make_shared<std::optional<double>>();
         std::shared_ptr<double> lastArrivalS = std::make_shared<double>(0);
     };
 

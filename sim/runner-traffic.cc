@@ -77,12 +77,18 @@ DesignRun::AddFlow(const std::string& name, ns3::Ptr<ns3::Application> sink, dou
                    double stopS)
 {
     TrafficFlow flow{name, sink, startS, stopS};
+    std::shared_ptr<std::optional<double>> firstArrivalS = flow.firstArrivalS;
     std::shared_ptr<double> lastArrivalS = flow.lastArrivalS;
     sink->TraceConnectWithoutContext(
         "Rx", ns3::Callback<void, ns3::Ptr<const ns3::Packet>, const ns3::Address&>(
-                  [lastArrivalS](ns3::Ptr<const ns3::Packet>, const ns3::Address&)
+                  [firstArrivalS, lastArrivalS](ns3::Ptr<const ns3::Packet>, const ns3::Address&)
                   {
-                      *lastArrivalS = ns3::Simulator::Now().GetSeconds();
+                      const double now = ns3::Simulator::Now().GetSeconds();
+                      if (!*firstArrivalS)
+                      {
+                          *firstArrivalS = now;
+                      }
+                      *lastArrivalS = now;
                   }));
     m_flows.push_back(flow);
 }
@@ -157,9 +163,12 @@ DesignRun::CollectThroughput() const
         FlowThroughput measured;
         measured.name = flow.name;
         const uint64_t received = ns3::DynamicCast<ns3::PacketSink>(flow.sink)->GetTotalRx();
-        // Over the flow's time, stretched to the last arrival: what queues held at stop_s
-        // and delivered later must not count as if it had arrived before the stop.
-        const double windowS = std::max(flow.stopS, *flow.lastArrivalS) - flow.startS;
+        // Over the flow's configured time, seen at the receiver: from the first arrival to
+        // the last, when that is longer, so what queues held at stop_s and delivered later
+        // does not count as if it had arrived before the stop. The path delay cancels out.
+        const double arrivalSpanS
+            = *flow.firstArrivalS ? *flow.lastArrivalS - **flow.firstArrivalS : 0;
+        const double windowS = std::max(flow.stopS - flow.startS, arrivalSpanS);
         measured.goodputBps = received * 8.0 / windowS;
         throughput.goodputBps += measured.goodputBps;
         throughput.flows.push_back(measured);

@@ -11,9 +11,10 @@
 #include "ns3/names.h"
 #include "ns3/net-device-queue-interface.h"
 #include "ns3/point-to-point-helper.h"
-#include "ns3/trace-helper.h"
 #include "ns3/pointer.h"
 #include "ns3/queue-disc.h"
+#include "ns3/string.h"
+#include "ns3/trace-helper.h"
 #include "ns3/traffic-control-helper.h"
 #include "ns3/traffic-control-layer.h"
 #include "ns3/uinteger.h"
@@ -298,6 +299,10 @@ Topology::AssignStreams()
     for (const ns3::Ptr<ns3::Node>& node : AllNodes())
     {
         nodes.Add(node);
+        // ns-3 delays each ARP request by a uniform 0 to 10 ms, and Linux sends it at once.
+        // A constant variable keeps the stream numbering below unchanged.
+        node->GetObject<ns3::ArpL3Protocol>()->SetAttribute(
+            "RequestJitter", ns3::StringValue("ns3::ConstantRandomVariable[Constant=0.0]"));
     }
     m_nextStream += ns3::InternetStackHelper().AssignStreams(nodes, m_nextStream);
 

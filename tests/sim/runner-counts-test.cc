@@ -106,6 +106,24 @@ TEST(RunThreeSubnets, StaticGreCarriesWholeFlow)
                 0.01 * static_cast<double>(video.rateBps));
 }
 
+TEST(RunThreeSubnets, GoodputIgnoresPathDelay)
+{
+    // 250 ms on each WAN link puts half a second between send and arrival, about 1 % of
+    // the flow's time. A flow that loses nothing must still show its own rate.
+    Scenario scenario = LoadShipped("three-subnets");
+    KeepOnlyDesign(scenario, "gre-static");
+    for (WanLink& link : scenario.links)
+    {
+        link.delayS = 0.25;
+    }
+    const UdpCbrFlow& video = scenario.traffic.udpCbr.at(0);
+    const Results results = RunScenario(scenario, RunOutputs{});
+    ASSERT_EQ(results.designs.size(), 1u);
+    const DesignResults& gre = results.designs[0];
+    EXPECT_NEAR(gre.throughput.flows.at(0).goodputBps, static_cast<double>(video.rateBps),
+                0.001 * static_cast<double>(video.rateBps));
+}
+
 TEST(RunThreeSubnets, EncapsulationCostsWireBytes)
 {
     for (const DesignResults& design : ResultsOf("three-subnets").designs)
