@@ -665,6 +665,43 @@ class DuplicateKeyDetector
     std::optional<std::string> m_firstDuplicate;
 };
 
+/**
+ * Return the JSON Pointer of the first key of @p read that @p written, the same results
+ * written back, does not have. The reader takes only the keys it knows, so an unknown
+ * key (a typo in a hand-edited baseline) would otherwise pass unnoticed.
+ */
+std::optional<std::string>
+FirstUnknownKey(const ResultsJson& read, const ResultsJson& written,
+                const ResultsJson::json_pointer& pointer)
+{
+    if (read.is_object() && written.is_object())
+    {
+        for (const auto& [key, value] : read.items())
+        {
+            const auto found = written.find(key);
+            if (found == written.end())
+            {
+                return (pointer / key).to_string();
+            }
+            if (auto unknown = FirstUnknownKey(value, *found, pointer / key))
+            {
+                return unknown;
+            }
+        }
+    }
+    else if (read.is_array() && written.is_array())
+    {
+        for (size_t i = 0; i < read.size() && i < written.size(); ++i)
+        {
+            if (auto unknown = FirstUnknownKey(read[i], written[i], pointer / i))
+            {
+                return unknown;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 ResultsReadResult
@@ -687,7 +724,15 @@ ParseResults(std::string_view text)
                                        *duplicates.FirstDuplicate());
             return result;
         }
-        result.results = json.get<Results>();
+        Results parsed = json.get<Results>();
+        if (auto unknown = FirstUnknownKey(json, ResultsJson(parsed), ResultsJson::json_pointer()))
+        {
+            result.error = fmt::format("{}: unknown key; results files of format version {} "
+                                       "have only the keys docs/results-format.md lists",
+                                       *unknown, parsed.formatVersion);
+            return result;
+        }
+        result.results = std::move(parsed);
     }
     catch (const ResultsJson::parse_error& error)
     {

@@ -496,7 +496,10 @@ WalkTracer::Render(const std::string& designName, const std::vector<EspSaFileEnt
             text += "      added" + (byPreviousDevice ? " by " + previousHop->device : "") + ": "
                     + Join(layers, prefix, layers.size() - suffix) + "\n";
         }
-        text += "      packet: " + Join(layers, 0, layers.size()) + "\n";
+        // The IPv4 datagram's size shows what each header added on the way.
+        text += fmt::format("      packet ({} bytes): {}\n",
+                            DatagramOf(hop.linkType, hop.bytes).size,
+                            Join(layers, 0, layers.size()));
         previous = layers;
         previousHop = &hop;
     }

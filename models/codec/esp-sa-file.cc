@@ -275,8 +275,8 @@ ParseCipher(const std::string& name, size_t keySize, EspCipher& out)
         const EspSuite chacha{EspCipher::ChaCha20Poly1305, EspIntegrity::None};
         if (keySize != chacha.EncryptionKeySize())
         {
-            return LineError{KeyLengthError("encryption", name, keySize,
-                                            "36 (ChaCha20 key + 4-byte salt)")};
+            return LineError{
+                KeyLengthError("encryption", name, keySize, "36 (ChaCha20 key + 4-byte salt)")};
         }
         out = EspCipher::ChaCha20Poly1305;
         return std::nullopt;

@@ -339,9 +339,9 @@ TEST(EspSaFileWrite, ChaChaWrittenAsComment)
 
 TEST(EspSaFileRead, ChaChaKeyLengthChecked)
 {
-    const auto result = ParseEspSaFile(
-        "\"IPv4\",\"*\",\"*\",\"0x1\",\"ChaCha20 with Poly1305 [RFC7634]\",\"0x"
-        + std::string(64, 'a') + "\",\"NULL\",\"\"\n");
+    const auto result
+        = ParseEspSaFile("\"IPv4\",\"*\",\"*\",\"0x1\",\"ChaCha20 with Poly1305 [RFC7634]\",\"0x"
+                         + std::string(64, 'a') + "\",\"NULL\",\"\"\n");
     ASSERT_FALSE(result.Ok());
     EXPECT_EQ(result.error->line, 1u);
     EXPECT_NE(result.error->message.find("36 (ChaCha20 key + 4-byte salt)"), std::string::npos)

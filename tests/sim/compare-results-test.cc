@@ -538,6 +538,16 @@ TEST_F(RunCompareTest, HugeNumberExitTwo)
         << m_err.str();
 }
 
+TEST_F(RunCompareTest, UnknownKeyExitTwo)
+{
+    const std::string text = SerializeResults(MakeBaseline());
+    const std::string typo = ReplaceOnce(text, "\"goodput_bps\": 2000000.0",
+                                         "\"goodput_bps\": 2000000.0, \"goodput_bsp\": 1");
+    EXPECT_EQ(Run(Write("a.json", text), Write("b.json", typo)), kCompareExitUnreadableInput);
+    EXPECT_NE(m_err.str().find("/designs/0/throughput/goodput_bsp: unknown key"), std::string::npos)
+        << m_err.str();
+}
+
 TEST_F(RunCompareTest, DuplicateKeyExitTwo)
 {
     const std::string text = SerializeResults(MakeBaseline());

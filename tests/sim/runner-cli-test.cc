@@ -94,6 +94,15 @@ TEST_F(SimrunScenarioTest, SeedZeroRejected)
 {
     const SimrunOutput run = RunSimrunCaptured({ShippedScenario("two-subnets"), "--seed", "0"});
     EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_NE(run.err.find("must be a whole number from 1 to"), std::string::npos) << run.err;
+}
+
+TEST_F(SimrunScenarioTest, SeedNotNumberRejected)
+{
+    const SimrunOutput run = RunSimrunCaptured({ShippedScenario("two-subnets"), "--seed", "abc"});
+    EXPECT_EQ(run.exitCode, kExitInvalidInput);
+    EXPECT_NE(run.err.find("must be a whole number from 1 to"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("got abc"), std::string::npos) << run.err;
 }
 
 TEST_F(SimrunScenarioTest, WritesResultsAndTable)
@@ -352,6 +361,33 @@ TEST_F(SimrunScenarioTest, WalkShowsPolicyDecision)
         << greWalk;
     EXPECT_NE(greWalk.find("proto=47"), std::string::npos) << greWalk;
     EXPECT_NE(greWalk.find("removed: IPv4 192.0.2.1 > 198.51.100.1 | GRE"), std::string::npos)
+        << greWalk;
+
+    // Sizes from the headers: the 64-byte probe in UDP (8) and IPv4 (20); GRE (4) and its
+    // IPv4 header (20); ESP with AES-GCM: outer IPv4 (20), SPI and sequence (8), IV (8), pad
+    // to a multiple of 4 with the 2-byte trailer, ICV (16).
+    const size_t innerBytes = 20 + 8 + 64;
+    const size_t greBytes = 20 + 4 + innerBytes;
+    auto esp = [](size_t payload)
+    {
+        const size_t pad = (4 - (payload + 2) % 4) % 4;
+        return 20 + 8 + 8 + payload + pad + 2 + 16;
+    };
+    auto packetLine = [](size_t bytes, const std::string& layers)
+    {
+        return "packet (" + std::to_string(bytes) + " bytes): " + layers;
+    };
+    EXPECT_NE(policyWalk.find(packetLine(innerBytes, "IPv4 10.1.1.2 > 10.2.2.2 | UDP")),
+              std::string::npos)
+        << policyWalk;
+    EXPECT_NE(policyWalk.find(packetLine(esp(innerBytes), "IPv4 192.0.2.1 > 198.51.100.1 | ESP")),
+              std::string::npos)
+        << policyWalk;
+    EXPECT_NE(greWalk.find(packetLine(greBytes, "IPv4 192.0.2.1 > 198.51.100.1 | GRE")),
+              std::string::npos)
+        << greWalk;
+    EXPECT_NE(greWalk.find(packetLine(esp(greBytes), "IPv4 192.0.2.1 > 198.51.100.1 | ESP")),
+              std::string::npos)
         << greWalk;
 }
 
