@@ -140,6 +140,10 @@ class ScenarioValidator
     void CheckFlow(const std::string& pointer, uint32_t from, uint32_t to, double start,
                    double stop);
     void CheckEvents();
+    /// Find the subnet-remove event, no later than the subnet-add event at @p addPointer,
+    /// that removes @p prefix; nullopt when there is none or @p addPointer is not an event.
+    std::optional<std::string> EarlierRemoval(const Ipv4Prefix& prefix,
+                                              const std::string& addPointer) const;
     /// A change in the last probe interval of the run leaves reachability unmeasured.
     void CheckProbeAfterEvent(const std::string& pointer, const ScenarioEvent& event);
     void CheckSweep();
@@ -565,6 +569,27 @@ ScenarioValidator::FreePrefix(Ipv4Prefix start) const
     return std::nullopt;
 }
 
+std::optional<std::string>
+ScenarioValidator::EarlierRemoval(const Ipv4Prefix& prefix, const std::string& addPointer) const
+{
+    const std::string addPrefix = "/events/";
+    if (addPointer.rfind(addPrefix, 0) != 0)
+    {
+        return std::nullopt;
+    }
+    const size_t add = std::stoul(addPointer.substr(addPrefix.size()));
+    for (size_t e = 0; e < m_scenario.events.size(); ++e)
+    {
+        const auto* remove = std::get_if<SubnetRemoveEvent>(&m_scenario.events[e].action);
+        if (remove != nullptr && remove->prefix == prefix
+            && m_scenario.events[e].atS <= m_scenario.events[add].atS)
+        {
+            return fmt::format("/events/{}", e);
+        }
+    }
+    return std::nullopt;
+}
+
 void
 ScenarioValidator::CheckOverlaps()
 {
@@ -606,6 +631,17 @@ ScenarioValidator::CheckOverlaps()
                 continue;
             }
             std::optional<Ipv4Prefix> free = FreePrefix(prefixB);
+            if (const std::optional<std::string> removal = EarlierRemoval(prefixA, pointerB))
+            {
+                // TODO: model adding a removed subnet again (reuse its LAN, hosts and probes).
+                m_errors.Add(pointerB, rule::kUnmodelled,
+                             fmt::format("{} was removed by {} and is added again here; adding "
+                                         "a removed subnet again is not modelled, so give the "
+                                         "new subnet a prefix of its own",
+                                         prefixB.ToString(), *removal),
+                             free ? Quote(free->ToString()) : "");
+                break;
+            }
             m_errors.Add(pointerB, rule::kOverlap,
                          fmt::format("{} overlaps {} at {}; every LAN, host LAN, link and added "
                                      "subnet needs its own address range",
