@@ -27,6 +27,28 @@ using UndirectedGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::u
 /// How many candidate prefixes to try when suggesting one that overlaps nothing.
 constexpr uint32_t kMaxFreePrefixCandidates = 4096;
 
+/// Return the lowest usable address of @p prefix for which @p taken returns false, for an
+/// example value; nullopt when none of the first 1024 addresses is free.
+template<typename Taken>
+std::optional<uint32_t>
+FreeAddress(const Ipv4Prefix& prefix, const Taken& taken)
+{
+    constexpr uint32_t kMaxCandidates = 1024;
+    for (uint32_t offset = 1; offset <= kMaxCandidates; ++offset)
+    {
+        const uint32_t address = prefix.network + offset;
+        if (!IsUsableHostAddress(prefix, address))
+        {
+            break;
+        }
+        if (!taken(address))
+        {
+            return address;
+        }
+    }
+    return std::nullopt;
+}
+
 /// Shortest gap between two packets of a UDP flow, seconds: 10 million packets a second,
 /// several times the 1.49 million minimum-size frames a second of a 1 Gb/s LAN.
 constexpr double kMinPacketIntervalS = 100e-9;
@@ -394,10 +416,18 @@ ScenarioValidator::CheckWanInterfaces()
             auto [owner, inserted] = addressOwner.emplace(wan.address, pointer);
             if (!inserted)
             {
+                const WanLink* link = FindLink(wan.link);
+                const std::optional<uint32_t> free
+                    = link ? FreeAddress(link->prefix,
+                                         [&addressOwner](uint32_t address)
+                                         {
+                                             return addressOwner.count(address) != 0;
+                                         })
+                           : std::nullopt;
                 m_errors.Add(pointer + "/address", rule::kDuplicateAddress,
                              fmt::format("address {} is already used at {}",
                                          Quote(Ipv4ToString(wan.address)), owner->second),
-                             "");
+                             free ? Quote(Ipv4ToString(*free)) : "");
             }
 
             const WanLink* link = FindLink(wan.link);
@@ -537,8 +567,17 @@ ScenarioValidator::CheckLans()
             }
             if (!seen.insert(host).second)
             {
+                const std::optional<uint32_t> free = FreeAddress(
+                    lan.prefix,
+                    [&lan](uint32_t address)
+                    {
+                        return address == LanGatewayAddress(lan.prefix)
+                               || std::find(lan.hosts.begin(), lan.hosts.end(), address)
+                                      != lan.hosts.end();
+                    });
                 m_errors.Add(pointer, rule::kDuplicateAddress,
-                             fmt::format("host {} is listed twice", Quote(Ipv4ToString(host))), "");
+                             fmt::format("host {} is listed twice", Quote(Ipv4ToString(host))),
+                             free ? Quote(Ipv4ToString(*free)) : "");
             }
         }
     }
