@@ -132,7 +132,7 @@ struct FlowThroughput
 
 struct Throughput
 {
-    double goodputBps = 0; ///< sum over flows
+    double goodputBps = 0; ///< all flows' bits over the time a flow's window was open
     /// Bytes on the WAN per application payload byte delivered; null without payload.
     std::optional<double> wireBytesPerPayloadByte;
     std::vector<FlowThroughput> flows;

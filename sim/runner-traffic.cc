@@ -158,6 +158,11 @@ Throughput
 DesignRun::CollectThroughput() const
 {
     Throughput throughput;
+    // The total is all flows' bits over the time at least one flow's window was open: a
+    // sum of per-flow rates would count a link twice where flows of different lengths
+    // shared it.
+    uint64_t totalReceived = 0;
+    std::vector<std::pair<double, double>> windows;
     for (const TrafficFlow& flow : m_flows)
     {
         FlowThroughput measured;
@@ -170,8 +175,22 @@ DesignRun::CollectThroughput() const
             = *flow.firstArrivalS ? *flow.lastArrivalS - **flow.firstArrivalS : 0;
         const double windowS = std::max(flow.stopS - flow.startS, arrivalSpanS);
         measured.goodputBps = received * 8.0 / windowS;
-        throughput.goodputBps += measured.goodputBps;
         throughput.flows.push_back(measured);
+        totalReceived += received;
+        windows.emplace_back(flow.startS, flow.startS + windowS);
+    }
+    std::sort(windows.begin(), windows.end());
+    double activeS = 0;
+    double coveredUntilS = 0;
+    for (const auto& [startS, endS] : windows)
+    {
+        const double fromS = std::max(startS, coveredUntilS);
+        activeS += std::max(0.0, endS - fromS);
+        coveredUntilS = std::max(coveredUntilS, endS);
+    }
+    if (activeS > 0)
+    {
+        throughput.goodputBps = totalReceived * 8.0 / activeS;
     }
     const uint64_t payload = DeliveredPayloadBytes();
     if (payload > 0)

@@ -27,8 +27,8 @@ using UndirectedGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::u
 /// How many candidate prefixes to try when suggesting one that overlaps nothing.
 constexpr uint32_t kMaxFreePrefixCandidates = 4096;
 
-/// Return the lowest usable address of @p prefix for which @p taken returns false, for an
-/// example value; nullopt when none of the first 1024 addresses is free.
+/// Return the lowest usable address of @p prefix for which @p taken returns false, as an
+/// example value. Only the first 1024 addresses are tried.
 template<typename Taken>
 std::optional<uint32_t>
 FreeAddress(const Ipv4Prefix& prefix, const Taken& taken)
@@ -162,8 +162,8 @@ class ScenarioValidator
     void CheckFlow(const std::string& pointer, uint32_t from, uint32_t to, double start,
                    double stop);
     void CheckEvents();
-    /// Find the subnet-remove event, no later than the subnet-add event at @p addPointer,
-    /// that removes @p prefix; nullopt when there is none or @p addPointer is not an event.
+    /// Find the subnet-remove event that removes @p prefix before the subnet-add event at
+    /// @p addPointer is applied. Returns its pointer, or nullopt.
     std::optional<std::string> EarlierRemoval(const Ipv4Prefix& prefix,
                                               const std::string& addPointer) const;
     /// A change in the last probe interval of the run leaves reachability unmeasured.
@@ -617,11 +617,14 @@ ScenarioValidator::EarlierRemoval(const Ipv4Prefix& prefix, const std::string& a
         return std::nullopt;
     }
     const size_t add = std::stoul(addPointer.substr(addPrefix.size()));
+    const double addS = m_scenario.events[add].atS;
     for (size_t e = 0; e < m_scenario.events.size(); ++e)
     {
+        // Events apply in time order, and in file order for equal times.
+        const double removeS = m_scenario.events[e].atS;
         const auto* remove = std::get_if<SubnetRemoveEvent>(&m_scenario.events[e].action);
         if (remove != nullptr && remove->prefix == prefix
-            && m_scenario.events[e].atS <= m_scenario.events[add].atS)
+            && (removeS < addS || (removeS == addS && e < add)))
         {
             return fmt::format("/events/{}", e);
         }
@@ -674,10 +677,14 @@ ScenarioValidator::CheckOverlaps()
             {
                 // TODO: model adding a removed subnet again (reuse its LAN, hosts and probes).
                 m_errors.Add(pointerB, rule::kUnmodelled,
-                             fmt::format("{} was removed by {} and is added again here; adding "
-                                         "a removed subnet again is not modelled, so give the "
-                                         "new subnet a prefix of its own",
-                                         prefixB.ToString(), *removal),
+                             fmt::format("{} {} before this event; adding addresses of a "
+                                         "removed subnet again is not modelled, so give the new "
+                                         "subnet a prefix of its own",
+                                         prefixA == prefixB
+                                             ? prefixB.ToString() + " was removed by"
+                                             : prefixB.ToString() + " overlaps "
+                                                   + prefixA.ToString() + ", which was removed by",
+                                         *removal),
                              free ? Quote(free->ToString()) : "");
                 break;
             }
@@ -1119,6 +1126,23 @@ ScenarioValidator::CheckTraffic()
     }
 }
 
+namespace
+{
+
+/// Return a valid value for a too-late event. For a restart it is the longest down_s that
+/// still ends in time ("" if none fits), otherwise an event time a probe interval earlier.
+std::string
+ValidExample(const GatewayRestartEvent* restart, double atS, double latestS, double intervalS)
+{
+    if (restart)
+    {
+        return latestS > atS ? fmt::format("{}", latestS - atS) : "";
+    }
+    return fmt::format("{}", std::max(0.0, latestS - intervalS));
+}
+
+} // namespace
+
 void
 ScenarioValidator::CheckProbeAfterEvent(const std::string& pointer, const ScenarioEvent& event)
 {
@@ -1132,7 +1156,9 @@ ScenarioValidator::CheckProbeAfterEvent(const std::string& pointer, const Scenar
     const auto* restart = std::get_if<GatewayRestartEvent>(&event.action);
     const double changeEndS = event.atS + (restart ? restart->downS : 0);
     const double latestS = m_scenario.durationS - probes->intervalS;
-    if (changeEndS <= latestS || changeEndS > m_scenario.durationS)
+    // The tolerance keeps 10 - 8.8 (1.1999999999999993 in binary) from rejecting 1.2.
+    constexpr double kRoundingS = 1e-9;
+    if (changeEndS <= latestS + kRoundingS || changeEndS > m_scenario.durationS)
     {
         return;
     }
@@ -1143,8 +1169,7 @@ ScenarioValidator::CheckProbeAfterEvent(const std::string& pointer, const Scenar
                              "(duration_s {}), so no probe could measure reachability after it; "
                              "move it earlier or lengthen the run",
                              change, probes->intervalS, m_scenario.durationS),
-                 fmt::format("{}", std::max(0.0, (restart ? latestS - event.atS : latestS)
-                                                     - probes->intervalS)));
+                 ValidExample(restart, event.atS, latestS, probes->intervalS));
 }
 
 void

@@ -496,9 +496,12 @@ WalkTracer::Render(const std::string& designName, const std::vector<EspSaFileEnt
             text += "      added" + (byPreviousDevice ? " by " + previousHop->device : "") + ": "
                     + Join(layers, prefix, layers.size() - suffix) + "\n";
         }
-        // The IPv4 datagram's size shows what each header added on the way.
-        text += fmt::format("      packet ({} bytes): {}\n",
-                            DatagramOf(hop.linkType, hop.bytes).size,
+        // The IPv4 total length shows what each header added on the way. The captured
+        // bytes may carry more: Ethernet padding and the frame check sequence.
+        const ByteView datagram = DatagramOf(hop.linkType, hop.bytes);
+        const auto outer = DecodeIpv4Header(datagram);
+        const size_t datagramBytes = outer ? outer.Value().totalLength : datagram.size;
+        text += fmt::format("      packet ({} bytes): {}\n", datagramBytes,
                             Join(layers, 0, layers.size()));
         previous = layers;
         previousHop = &hop;

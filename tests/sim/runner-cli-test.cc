@@ -380,6 +380,15 @@ TEST_F(SimrunScenarioTest, WalkShowsPolicyDecision)
     EXPECT_NE(policyWalk.find(packetLine(innerBytes, "IPv4 10.1.1.2 > 10.2.2.2 | UDP")),
               std::string::npos)
         << policyWalk;
+    // Every hop of the bare probe, on the LANs too, where frames carry padding and the FCS.
+    std::istringstream lines(policyWalk);
+    for (std::string line; std::getline(lines, line);)
+    {
+        if (line.find("): IPv4 10.1.1.2 > 10.2.2.2 | UDP") != std::string::npos)
+        {
+            EXPECT_NE(line.find(packetLine(innerBytes, "")), std::string::npos) << line;
+        }
+    }
     EXPECT_NE(policyWalk.find(packetLine(esp(innerBytes), "IPv4 192.0.2.1 > 198.51.100.1 | ESP")),
               std::string::npos)
         << policyWalk;

@@ -93,5 +93,33 @@ TEST(InterfaceQueue, OverloadedWanLinkDropsAreCounted)
     EXPECT_LT(*gre.throughput.wireBytesPerPayloadByte, 2.0);
 }
 
+TEST(InterfaceQueue, TotalGoodputWithinSharedLink)
+{
+    // Two flows at the link's rate, one for 15 s and one for 45 s, share a 1 Mb/s link:
+    // together they cannot receive more than the link carries.
+    Scenario scenario = LoadShipped("three-subnets");
+    KeepOnlyDesign(scenario, "gre-static");
+    for (WanLink& link : scenario.links)
+    {
+        link.rateBps = 1000000;
+    }
+    ASSERT_EQ(scenario.traffic.udpCbr.size(), 1u);
+    UdpCbrFlow& shorter = scenario.traffic.udpCbr[0];
+    shorter.rateBps = scenario.links[0].rateBps;
+    shorter.stopS = shorter.startS + 15;
+    UdpCbrFlow longer = shorter;
+    longer.name = "longer";
+    longer.stopS = shorter.startS + 45;
+    ASSERT_LT(longer.stopS, scenario.durationS);
+    scenario.traffic.udpCbr.push_back(longer);
+
+    const Results results = RunScenario(scenario, RunOutputs{});
+    ASSERT_EQ(results.designs.size(), 1u);
+    const Throughput& throughput = results.designs[0].throughput;
+    ASSERT_EQ(throughput.flows.size(), 2u);
+    EXPECT_GT(throughput.goodputBps, 0.5 * static_cast<double>(scenario.links[0].rateBps));
+    EXPECT_LE(throughput.goodputBps, static_cast<double>(scenario.links[0].rateBps));
+}
+
 } // namespace
 } // namespace tunnelsim
