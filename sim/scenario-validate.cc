@@ -162,10 +162,9 @@ class ScenarioValidator
     void CheckFlow(const std::string& pointer, uint32_t from, uint32_t to, double start,
                    double stop);
     void CheckEvents();
-    /// Find the subnet-remove event that removes @p prefix before the subnet-add event at
-    /// @p addPointer is applied. Returns its pointer, or nullopt.
-    std::optional<std::string> EarlierRemoval(const Ipv4Prefix& prefix,
-                                              const std::string& addPointer) const;
+    /// Find the subnet-remove event that removes @p prefix before subnet-add event @p add
+    /// is applied. Returns its JSON Pointer, or nullopt.
+    std::optional<std::string> EarlierRemoval(const Ipv4Prefix& prefix, size_t add) const;
     /// A change in the last probe interval of the run leaves reachability unmeasured.
     void CheckProbeAfterEvent(const std::string& pointer, const ScenarioEvent& event);
     void CheckSweep();
@@ -609,14 +608,8 @@ ScenarioValidator::FreePrefix(Ipv4Prefix start) const
 }
 
 std::optional<std::string>
-ScenarioValidator::EarlierRemoval(const Ipv4Prefix& prefix, const std::string& addPointer) const
+ScenarioValidator::EarlierRemoval(const Ipv4Prefix& prefix, size_t add) const
 {
-    const std::string addPrefix = "/events/";
-    if (addPointer.rfind(addPrefix, 0) != 0)
-    {
-        return std::nullopt;
-    }
-    const size_t add = std::stoul(addPointer.substr(addPrefix.size()));
     const double addS = m_scenario.events[add].atS;
     for (size_t e = 0; e < m_scenario.events.size(); ++e)
     {
@@ -653,10 +646,12 @@ ScenarioValidator::CheckOverlaps()
     {
         m_prefixes.emplace_back(m_scenario.links[k].prefix, fmt::format("/wan/links/{}/prefix", k));
     }
+    std::map<size_t, size_t> addEventOf; // index in m_prefixes -> subnet-add event
     for (size_t e = 0; e < m_scenario.events.size(); ++e)
     {
         if (const auto* add = std::get_if<SubnetAddEvent>(&m_scenario.events[e].action))
         {
+            addEventOf[m_prefixes.size()] = e;
             m_prefixes.emplace_back(add->subnet.prefix, fmt::format("/events/{}/subnet/prefix", e));
         }
     }
@@ -673,7 +668,11 @@ ScenarioValidator::CheckOverlaps()
                 continue;
             }
             std::optional<Ipv4Prefix> free = FreePrefix(prefixB);
-            if (const std::optional<std::string> removal = EarlierRemoval(prefixA, pointerB))
+            const auto addEvent = addEventOf.find(b);
+            const std::optional<std::string> removal
+                = addEvent == addEventOf.end() ? std::nullopt
+                                               : EarlierRemoval(prefixA, addEvent->second);
+            if (removal)
             {
                 // TODO: model adding a removed subnet again (reuse its LAN, hosts and probes).
                 m_errors.Add(pointerB, rule::kUnmodelled,
