@@ -667,8 +667,8 @@ class DuplicateKeyDetector
 
 /**
  * Return the JSON Pointer of the first key of @p read that @p written, the same results
- * written back, does not have. The reader takes only the keys it knows, so an unknown
- * key (a typo in a hand-edited baseline) would otherwise pass unnoticed.
+ * written back, does not have. The reader reads only the keys of the format, so an
+ * unknown key (a typo in a hand-edited baseline) would otherwise pass unnoticed.
  */
 std::optional<std::string>
 FirstUnknownKey(const ResultsJson& read, const ResultsJson& written,

@@ -132,8 +132,8 @@ class Topology
     void EnableWanPcap(const std::string& directory, const std::string& prefix);
     /**
      * Flush and close the files EnableWanPcap opened. ns-3 closes a capture only when its
-     * device is destroyed, which depends on what still holds the device, so the runner
-     * closes them itself before it writes the esp_sa file.
+     * device is destroyed, which depends on what still references the device, so the
+     * runner closes them itself before it writes the esp_sa file.
      */
     void CloseWanPcap();
 

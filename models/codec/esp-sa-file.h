@@ -43,7 +43,7 @@ namespace tunnelsim
 /// Fields on each esp_sa line (Wireshark 4.0 epan/dissectors/packet-ipsec.c, esp_uat_flds).
 constexpr size_t kEspSaFileFieldCount = 8;
 
-/// Start of a comment line that holds an SA Wireshark 4.0 cannot decrypt.
+/// Start of a comment line that contains an SA Wireshark 4.0 cannot decrypt.
 constexpr std::string_view kTunnelsimOnlyPrefix = "#tunnelsim-only:";
 
 /** One SA of the esp_sa table. */

@@ -363,9 +363,9 @@ TEST_F(SimrunScenarioTest, WalkShowsPolicyDecision)
     EXPECT_NE(greWalk.find("removed: IPv4 192.0.2.1 > 198.51.100.1 | GRE"), std::string::npos)
         << greWalk;
 
-    // Sizes from the headers: the 64-byte probe in UDP (8) and IPv4 (20); GRE (4) and its
-    // IPv4 header (20); ESP with AES-GCM: outer IPv4 (20), SPI and sequence (8), IV (8), pad
-    // to a multiple of 4 with the 2-byte trailer, ICV (16).
+    // Sizes from the headers. The 64-byte probe gets UDP (8) and IPv4 (20), and GRE adds 4
+    // and an IPv4 header (20). ESP with AES-GCM adds an outer IPv4 header (20), SPI and
+    // sequence (8), IV (8), padding to a multiple of 4 with the 2-byte trailer, and ICV (16).
     const size_t innerBytes = 20 + 8 + 64;
     const size_t greBytes = 20 + 4 + innerBytes;
     auto esp = [](size_t payload)
